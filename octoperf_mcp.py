@@ -646,7 +646,12 @@ scenario (a launchable load profile) > test run (a "bench result": state and pro
 run_scenario (costs credits: confirm with the user first) > get_test_status until finished >
 get_test_metrics and get_report. Times are in ms, sizes in bytes, rates per second. Results carry
 OctoPerf UI links: give them to the user."""
-READ_ONLY_NOTE = "\nThis server is read-only: it cannot launch tests."
+READ_ONLY_NOTE = " This server is read-only: it cannot launch tests."
+
+
+def prose(text: str | None) -> str:
+    """Source-wrapped text as the model should read it: one line, single spaces."""
+    return " ".join((text or "").split())
 
 
 def read(title: str) -> ToolAnnotations:
@@ -692,12 +697,12 @@ def build_server(
     server = MCPServer(
         "octoperf",
         version=__version__,
-        instructions=INSTRUCTIONS + (READ_ONLY_NOTE if settings.read_only else ""),
+        instructions=prose(INSTRUCTIONS) + (READ_ONLY_NOTE if settings.read_only else ""),
         lifespan=lifespan,
     )
     for tool, annotations, acts in TOOLS:
         if not (acts and settings.read_only):
-            server.add_tool(tool, description=" ".join((tool.__doc__ or "").split()), annotations=annotations)
+            server.add_tool(tool, description=prose(tool.__doc__), annotations=annotations)
     return server
 
 

@@ -43,11 +43,24 @@ SUMMARY = {
 
 def entity(id: str, name: str, **fields: Any) -> dict[str, Any]:
     """An OctoPerf entity with the bookkeeping fields every real one carries."""
-    return {"id": id, "userId": "user-1", "name": name, "description": "", "created": T0, "lastModified": T0} | fields
+    return {
+        "id": id,
+        "userId": "user-1",
+        "name": name,
+        "description": "",
+        "created": T0,
+        "lastModified": T0,
+    } | fields
 
 
 def bench_report(id: str, name: str, bench_result_id: str) -> dict[str, Any]:
-    metric = {"id": "HITS_TOTAL", "type": "HIT", "filters": [], "benchResultId": bench_result_id, "config": None}
+    metric = {
+        "id": "HITS_TOTAL",
+        "type": "HIT",
+        "filters": [],
+        "benchResultId": bench_result_id,
+        "config": None,
+    }
     return {
         "id": id,
         "projectId": "prj-1",
@@ -56,8 +69,18 @@ def bench_report(id: str, name: str, bench_result_id: str) -> dict[str, Any]:
         "benchResultIds": [bench_result_id],
         "items": [
             {"@type": "SummaryReportItem", "id": "item-1", "name": "Statistics summary", "metrics": [metric]},
-            {"@type": "LineChartReportItem", "id": "item-2", "name": "Hits and response times", "metrics": []},
-            {"@type": "StatisticTableReportItem", "id": "item-3", "name": "Per action", "computeType": "NORMAL"},
+            {
+                "@type": "LineChartReportItem",
+                "id": "item-2",
+                "name": "Hits and response times",
+                "metrics": [],
+            },
+            {
+                "@type": "StatisticTableReportItem",
+                "id": "item-3",
+                "name": "Per action",
+                "computeType": "NORMAL",
+            },
         ],
         "configs": [],
     }
@@ -84,7 +107,12 @@ SCENARIO_EXTRAS = {  # the 16.x shape: a real scenario is large; the server must
             "virtualUserId": "vu-1",
             "providerId": "aws",
             "location": "eu-west-1",
-            "load": {"@type": "UserProfileLoadRampUp", "plateauVus": 100, "rampUpMs": 60000, "plateauMs": 600000},
+            "load": {
+                "@type": "UserProfileLoadRampUp",
+                "plateauVus": 100,
+                "rampUpMs": 60000,
+                "plateauMs": 600000,
+            },
             "memory": {"vuMb": None},
             "engine": {"@type": "JmeterUserProfileEngine", "properties": {"map": {}}},
         }
@@ -151,7 +179,9 @@ class FakeOctoPerf:
     def handler(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
         if request.headers.get("Authorization") != f"Bearer {KEY}":
-            return httpx2.Response(401, json={"status": 401, "error": "Unauthorized", "message": "Bad credentials"})
+            return httpx2.Response(
+                401, json={"status": 401, "error": "Unauthorized", "message": "Bad credentials"}
+            )
         answers = self.routes.get((request.method, request.url.path))
         if answers is None:
             self.unexpected.append(f"{request.method} {request.url.path}")
@@ -176,7 +206,9 @@ def serve(port: int) -> None:
         def answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             url = f"http://127.0.0.1:{port}{self.path}"
-            response = fake.handler(httpx2.Request(self.command, url, headers=dict(self.headers), content=body))
+            response = fake.handler(
+                httpx2.Request(self.command, url, headers=dict(self.headers), content=body)
+            )
             self.send_response(response.status_code)
             self.send_header("Content-Type", response.headers.get("content-type", "application/json"))
             self.send_header("Content-Length", str(len(response.content)))

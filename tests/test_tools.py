@@ -175,7 +175,10 @@ async def test_response_times_come_in_ms_and_other_metrics_keep_their_units(clie
 
 async def test_chosen_metrics_are_asked_once_each_and_an_unconfirmed_unit_says_so(client, octoperf):
     result = await ok(
-        client, "get_test_metrics", bench_result_id="br-1", metrics=["response_time_percentile_99", "LATENCY_AVG"] * 2
+        client,
+        "get_test_metrics",
+        bench_result_id="br-1",
+        metrics=["response_time_percentile_99", "LATENCY_AVG"] * 2,
     )
     assert result["metrics"] == [
         {"name": "RESPONSE_TIME_PERCENTILE_99", "value": 2750.0, "unit": "ms"},
@@ -188,13 +191,18 @@ async def test_chosen_metrics_are_asked_once_each_and_an_unconfirmed_unit_says_s
 async def test_a_metric_octoperf_leaves_out_or_sends_as_null_is_reported_as_null(client, octoperf):
     octoperf.answer("POST", "/analysis/metrics/summary", [12.0, None])
     result = await ok(
-        client, "get_test_metrics", bench_result_id="br-1", metrics=["HITS_TOTAL", "ERRORS_TOTAL", "HITS_RATE"]
+        client,
+        "get_test_metrics",
+        bench_result_id="br-1",
+        metrics=["HITS_TOTAL", "ERRORS_TOTAL", "HITS_RATE"],
     )
     assert [m["value"] for m in result["metrics"]] == [12.0, None, None]
 
 
 async def test_an_unknown_metric_id_is_refused_with_a_suggestion_and_no_request(client, octoperf):
-    message = await fail(client, "get_test_metrics", bench_result_id="br-1", metrics=["RESPONSE_TIME_PERCENTILE_98"])
+    message = await fail(
+        client, "get_test_metrics", bench_result_id="br-1", metrics=["RESPONSE_TIME_PERCENTILE_98"]
+    )
     assert "no summary metric 'RESPONSE_TIME_PERCENTILE_98'" in message
     assert "did you mean RESPONSE_TIME_PERCENTILE_9" in message
     assert not octoperf.requests

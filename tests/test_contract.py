@@ -1,0 +1,126 @@
+"""The public contract: tools/list as a snapshot, annotations, read-only mode, configuration, stdio."""
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from fake_octoperf import BASE, KEY
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from support import connect, fail
+
+from octoperf_mcp import DEFAULT_API_URL, Settings
+
+pytestmark = pytest.mark.anyio
+SNAPSHOT = Path(__file__).parent / "snapshots" / "tools_list.json"
+SCRIPT = Path(__file__).parent.parent / "octoperf_mcp.py"
+
+
+async def tools_list(client) -> list[dict]:
+    return [
+        t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in (await client.list_tools()).tools
+    ]
+
+
+async def test_tools_list_matches_the_snapshot(client):
+    """Any change of a name, description, schema or annotation shows here as a diff.
+    Accept an intended change with UPDATE_SNAPSHOT=1."""
+    tools = await tools_list(client)
+    if os.environ.get("UPDATE_SNAPSHOT") and not os.environ.get("CI"):
+        SNAPSHOT.write_text(json.dumps(tools, indent=2, ensure_ascii=False) + "\n")
+    assert tools == json.loads(SNAPSHOT.read_text())
+
+
+async def test_tools_list_stays_under_1500_bytes_a_tool(client):
+    tools = await tools_list(client)
+    size = len(json.dumps(tools, separators=(",", ":")))
+    assert size / len(tools) < 1500, f"{size} bytes for {len(tools)} tools"
+
+
+async def test_reading_tools_say_so_and_the_launch_says_it_is_destructive(client):
+    annotations = {t["name"]: t["annotations"] for t in await tools_list(client)}
+    launch = annotations.pop("run_scenario")
+    assert launch["destructiveHint"] is True
+    assert launch["idempotentHint"] is False
+    assert launch["openWorldHint"] is True
+    assert launch["readOnlyHint"] is False
+    assert all(a["readOnlyHint"] for a in annotations.values())
+
+
+async def test_the_launch_description_warns_that_it_costs_credits(client):
+    (launch,) = [t for t in await tools_list(client) if t["name"] == "run_scenario"]
+    assert "CONSUMES OCTOPERF CREDITS" in launch["description"]
+
+
+async def test_read_only_mode_hides_the_launch_and_refuses_it_by_name(octoperf):
+    async with connect(octoperf, Settings(api_key=KEY, api_url=BASE, read_only=True)) as client:
+        names = [t["name"] for t in await tools_list(client)]
+        message = await fail(client, "run_scenario", scenario_id="scn-1")
+        instructions = client.instructions
+    assert names == [
+        "list_workspaces",
+        "list_projects",
+        "list_scenarios",
+        "get_test_status",
+        "get_test_metrics",
+        "get_report",
+    ]
+    assert "Unknown tool" in message
+    assert "read-only" in instructions
+    assert not octoperf.requests
+
+
+async def test_the_instructions_explain_the_chain_and_the_call_order(client):
+    assert "workspace > project > scenario" in client.instructions
+    assert "list_workspaces > list_projects > list_scenarios > run_scenario" in client.instructions
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, Settings(api_key=None, api_url=DEFAULT_API_URL, read_only=False)),
+        (
+            {
+                "OCTOPERF_API_KEY": " k ",
+                "OCTOPERF_API_URL": "https://perf.example.com/",
+                "OCTOPERF_READ_ONLY": "true",
+            },
+            Settings(api_key="k", api_url="https://perf.example.com", read_only=True),
+        ),
+        ({"OCTOPERF_API_KEY": "", "OCTOPERF_READ_ONLY": "1"}, Settings(api_key=None, read_only=True)),
+        ({"OCTOPERF_READ_ONLY": "0"}, Settings(read_only=False)),
+    ],
+)
+def test_settings_come_from_the_environment(env, expected):
+    assert Settings.from_env(env) == expected
+
+
+def test_settings_never_print_the_key():
+    assert KEY not in repr(Settings(api_key=KEY))
+
+
+async def test_the_script_serves_mcp_on_stdio_with_nothing_else_on_stdout_and_no_key_in_its_log():
+    """The real entrypoint, as an editor starts it, here with an OctoPerf URL nothing listens on."""
+    not_json_rpc: list[Exception] = []
+
+    async def on_message(message):
+        if isinstance(message, Exception):
+            not_json_rpc.append(message)
+
+    closed = "http://127.0.0.1:9"
+    env = {"OCTOPERF_API_URL": closed, "OCTOPERF_API_KEY": KEY}
+    server = StdioServerParameters(command=sys.executable, args=[str(SCRIPT)], env=env)
+    with tempfile.TemporaryFile("w+") as stderr:
+        async with Client(stdio_client(server, errlog=stderr), message_handler=on_message) as client:
+            assert len((await client.list_tools()).tools) == 7
+            result = await client.call_tool("list_workspaces", {})
+        stderr.seek(0)
+        log = stderr.read()
+    assert result.is_error
+    assert result.content[0].text.endswith(f"Cannot reach {closed}: check OCTOPERF_API_URL and the network.")
+    assert not_json_rpc == []
+    assert "Cannot reach" in log
+    assert KEY not in log
