@@ -506,7 +506,8 @@ async def run_scenario(
 ) -> Launch:
     """Launch a load test of a scenario. CONSUMES OCTOPERF CREDITS and sends real load to the
     tested systems: confirm with the user first, and never call it twice for one request.
-    Returns the bench result id to follow with get_test_status, and the report's UI link."""
+    Returns the bench result id to follow with get_test_status, and the report's UI link.
+    Three API requests: two lookups, then the launch, which is never retried."""
     api = api_of(ctx)
     # Both lookups come first: a bad id fails here, and nothing can fail after the launch.
     scenario = await api.get(Entity, "/runtime/scenarios/{scenario_id}", scenario_id=scenario_id)
