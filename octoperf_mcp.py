@@ -124,11 +124,6 @@ STATES = {
 FINISHED_STATES = {"FINISHED", "ABORTED", "ERROR"}
 
 
-def ui_link(base: str, workspace_id: str | None, *path: str) -> str | None:
-    """An OctoPerf UI page: {base}/ui/workspace/{id}/... (formats from OctoPerf's own plugins)."""
-    return "/".join((base, "ui/workspace", workspace_id, *path)) if workspace_id else None
-
-
 # ---------------------------------------------------------------------------------------------
 # HTTP layer: the one door to OctoPerf. Id checks, auth, retries and error sentences live here.
 # ---------------------------------------------------------------------------------------------
@@ -183,7 +178,10 @@ class OctoPerf:
         self.client, self.settings, self.sleep = client, settings, sleep
 
     def ui(self, workspace_id: str | None, *path: str) -> str | None:
-        return ui_link(self.settings.api_url, workspace_id, *path)
+        """An OctoPerf UI page, {api_url}/ui/workspace/{id}/... (the format OctoPerf's plugins use)."""
+        return (
+            "/".join((self.settings.api_url, "ui/workspace", workspace_id, *path)) if workspace_id else None
+        )
 
     async def get(self, into: type[T], path: str, **ids: str) -> T:
         return await self.call(into, "GET", path, ids)
@@ -436,6 +434,11 @@ def api_of(ctx: Context) -> OctoPerf:
     return ctx.request_context.lifespan_context
 
 
+def brief(model: type[T], entity: "Entity", **extra: Any) -> T:
+    """A tool result filled from the entity's fields of the same names, plus `extra`."""
+    return model(**entity.model_dump(include=set(model.model_fields) - set(extra)), **extra)
+
+
 async def workspace_of(api: OctoPerf, project_id: str | None) -> str | None:
     """The workspace of a project, which UI links need; also a clean 404 for a bad project id."""
     if not project_id:
@@ -449,11 +452,7 @@ async def list_workspaces(ctx: Context) -> Workspaces:
     a workspace id leads to list_projects. Read-only, one API request."""
     api = api_of(ctx)
     found = await api.get(list[Entity], "/workspaces/member-of")
-    return Workspaces(
-        workspaces=[
-            Workspace(id=w.id, name=w.name, description=w.description, url=api.ui(w.id)) for w in found
-        ]
-    )
+    return Workspaces(workspaces=[brief(Workspace, w, url=api.ui(w.id)) for w in found])
 
 
 async def list_projects(workspace_id: WorkspaceId, ctx: Context) -> Projects:
@@ -465,13 +464,7 @@ async def list_projects(workspace_id: WorkspaceId, ctx: Context) -> Projects:
     return Projects(
         workspace_id=workspace_id,
         projects=[
-            Project(
-                id=p.id,
-                name=p.name,
-                description=p.description,
-                last_modified=p.last_modified,
-                url=api.ui(p.workspace_id or workspace_id, "project", p.id, "design"),
-            )
+            brief(Project, p, url=api.ui(p.workspace_id or workspace_id, "project", p.id, "design"))
             for p in found
         ],
     )
@@ -486,12 +479,7 @@ async def list_scenarios(project_id: ProjectId, ctx: Context) -> Scenarios:
     return Scenarios(
         project_id=project_id,
         scenarios=[
-            Scenario(
-                id=s.id,
-                name=s.name,
-                description=s.description,
-                url=api.ui(workspace_id, "project", project_id, "runtime/scenario", s.id),
-            )
+            brief(Scenario, s, url=api.ui(workspace_id, "project", project_id, "runtime/scenario", s.id))
             for s in found
         ],
     )
@@ -524,13 +512,7 @@ async def run_scenario(
         bench_report_id=report.id,
         bench_result_id=next(iter(report.bench_result_ids), None),
         test_name=report.name or test_name or scenario.name,
-        report_url=api.ui(
-            workspace_id,
-            "project",
-            report.project_id or scenario.project_id or "",
-            "analysis/report",
-            report.id,
-        ),
+        report_url=api.ui(workspace_id, "project", scenario.project_id or "", "analysis/report", report.id),
     )
 
 
