@@ -421,20 +421,24 @@ class Report(Out):
 # ---------------------------------------------------------------------------------------------
 # Tools. Each docstring is the description an LLM reads: what, when, which tool gives its ids.
 # ---------------------------------------------------------------------------------------------
-WorkspaceId = Annotated[str, Field(description="Workspace id, from list_workspaces.")]
-ProjectId = Annotated[str, Field(description="Project id, from list_projects.")]
-ScenarioId = Annotated[str, Field(description="Scenario id, from list_scenarios.")]
-BenchResultId = Annotated[
-    str, Field(description="Test run (bench result) id, from run_scenario or get_report.")
-]
-BenchReportId = Annotated[str, Field(description="Bench report id, from run_scenario.")]
+def id_param(name: str) -> Any:
+    """An id parameter's type, described from ID_KINDS, the same words its errors use."""
+    kind, source = ID_KINDS[name]
+    return Annotated[str, Field(description=f"{kind[0].upper()}{kind[1:]} id, from {source}.")]
+
+
+WorkspaceId = id_param("workspace_id")
+ProjectId = id_param("project_id")
+ScenarioId = id_param("scenario_id")
+BenchResultId = id_param("bench_result_id")
+BenchReportId = id_param("bench_report_id")
 
 
 def api_of(ctx: Context) -> OctoPerf:
     return ctx.request_context.lifespan_context
 
 
-def brief(model: type[T], entity: "Entity", **extra: Any) -> T:
+def brief(model: type[T], entity: Entity, **extra: Any) -> T:
     """A tool result filled from the entity's fields of the same names, plus `extra`."""
     return model(**entity.model_dump(include=set(model.model_fields) - set(extra)), **extra)
 
