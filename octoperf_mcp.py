@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any, TypeVar, get_origin
 
 import anyio
@@ -160,10 +161,17 @@ def check_id(name: str, value: Any) -> str:
 
 def retry_delay(response: httpx2.Response | None, attempt: int) -> float:
     """Retry-After when OctoPerf gives it in seconds (capped), else a short exponential backoff."""
+    after = response.headers.get("Retry-After") if response is not None else None
     try:
-        return min(float(response.headers["Retry-After"]), MAX_RETRY_AFTER_S)  # type: ignore[union-attr]
-    except (AttributeError, KeyError, ValueError):
+        return min(float(after), MAX_RETRY_AFTER_S)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return BACKOFF_S * 2**attempt
+
+
+@cache
+def adapter(into: Any) -> TypeAdapter:
+    """One validator per result type, built on first use rather than on every request."""
+    return TypeAdapter(into)
 
 
 class OctoPerf:
@@ -276,7 +284,7 @@ class OctoPerf:
             data = response.json() if response.content.strip() else None
             if data is None and get_origin(into) is list:
                 data = []
-            return TypeAdapter(into).validate_python(data)
+            return adapter(into).validate_python(data)
         except ValueError:  # JSONDecodeError and pydantic's ValidationError alike
             kind = response.headers.get("content-type") or "no content type"
             raise ToolError(
