@@ -16,17 +16,20 @@ import math
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any, TypeVar, get_origin
+from typing import Annotated, Any, Literal, TypeVar, get_origin
 
 import anyio
 import httpx2
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.prompts import Prompt
 from mcp.types import ToolAnnotations
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
@@ -71,7 +74,13 @@ class Settings:
 # [ASSUMPTION] Timestamps are epoch milliseconds (third-party samples); ISO strings are read too.
 # [ASSUMPTION] Error bodies are Spring-style JSON with "message" (or "error"), or plain text.
 # [ASSUMPTION] A rejected API key is answered with HTTP 401.
+# [ASSUMPTION] Past runs of a project are listed by REPORTS_BY_PROJECT below: no public client
+#   calls it; OctoPerf's own MCP server has a list_bench_reports_by_project tool and this is the
+#   path its naming suggests. list_tests alone uses it, and says so when OctoPerf refuses it.
+# [ASSUMPTION] Virtual-user actions may nest (containers): names are read from `children` at
+#   every depth; jmeter-java-dsl reads the first level only.
 # ---------------------------------------------------------------------------------------------
+REPORTS_BY_PROJECT = "/analysis/bench-reports/by-project/{project_id}"
 
 # Metric id -> (unit shown, factor applied to OctoPerf's value). Evidence: jmeter-java-dsl
 # (OctoPerfTestPlanStats) reads RESPONSE_TIME_* as seconds (see above), HITS_RATE and ERRORS_RATE
@@ -110,6 +119,21 @@ DEFAULT_METRICS = (
     "THROUGHPUT_TOTAL", "THROUGHPUT_RATE", "SENT_BYTES_TOTAL", "SENT_BYTES_RATE",
 )  # fmt: skip
 
+# Which way is better, for the summary metrics compare_tests compares. MIN and MAX are single
+# samples, not statistics, and sent bytes follow the load: they are shown, not judged.
+LOWER, HIGHER = "lower", "higher"
+BETTER = {
+    "HITS_TOTAL": HIGHER, "HITS_RATE": HIGHER, "THROUGHPUT_TOTAL": HIGHER, "THROUGHPUT_RATE": HIGHER,
+    "ERRORS_TOTAL": LOWER, "ERRORS_RATE": LOWER, "ERRORS_PERCENT": LOWER,
+    "RESPONSE_TIME_AVG": LOWER, "RESPONSE_TIME_MEDIAN": LOWER, "RESPONSE_TIME_PERCENTILE_90": LOWER,
+    "RESPONSE_TIME_PERCENTILE_95": LOWER, "RESPONSE_TIME_PERCENTILE_99": LOWER,
+}  # fmt: skip
+# Per-action statistics asked of /analysis/metrics/table, in the order of the Transaction fields.
+TABLE_METRICS = (
+    "HITS_TOTAL", "ERRORS_TOTAL", "RESPONSE_TIME_AVG",
+    "RESPONSE_TIME_PERCENTILE_90", "RESPONSE_TIME_PERCENTILE_95", "RESPONSE_TIME_PERCENTILE_99",
+)  # fmt: skip
+
 # Test (bench result) states in lifecycle order, with OctoPerf's documented meaning.
 STATES = {
     "CREATED": "created, not started yet",
@@ -134,9 +158,10 @@ ID_KINDS = {
     "workspace_id": ("workspace", "list_workspaces"),
     "project_id": ("project", "list_projects"),
     "scenario_id": ("scenario", "list_scenarios"),
-    "bench_result_id": ("test run (bench result)", "run_scenario, or get_report's bench_result_ids"),
+    "bench_result_id": ("test run (bench result)", "run_scenario or list_tests"),
     "bench_report_id": ("bench report", "run_scenario"),
 }
+MAX_IN_FLIGHT = 8  # requests to OctoPerf at once, whatever the tools ask
 RETRY_STATUSES = {429, 502, 503, 504}
 RETRIES = 2  # GETs and read-only POSTs only; a launch is never retried
 BACKOFF_S = 0.5
@@ -182,8 +207,10 @@ class OctoPerf:
         client: httpx2.AsyncClient,
         settings: Settings,
         sleep: Callable[[float], Awaitable[Any]],
+        clock: Callable[[], float],
     ):
-        self.client, self.settings, self.sleep = client, settings, sleep
+        self.client, self.settings, self.sleep, self.clock = client, settings, sleep, clock
+        self.slots = anyio.CapacityLimiter(MAX_IN_FLIGHT)
 
     def ui(self, workspace_id: str | None, *path: str) -> str | None:
         """An OctoPerf UI page, {api_url}/ui/workspace/{id}/... (the format OctoPerf's plugins use)."""
@@ -204,11 +231,13 @@ class OctoPerf:
         body: Any = None,
         params: Mapping[str, str] | None = None,
         idempotent: bool = True,
+        on_status: Mapping[int, str] | None = None,
     ) -> T:
         """Send one request (retried only when idempotent) and parse its JSON answer into `into`.
 
         `path` is a template filled from `ids` ({project_id} ...); every id is checked first,
-        the last one names the subject of a 404."""
+        the last one names the subject of a 404. `on_status` gives a caller's own sentence for a
+        status that means something special at this path."""
         url = path.format(**{name: check_id(name, value) for name, value in ids.items()})
         if not self.settings.api_key:
             raise ToolError(
@@ -220,7 +249,8 @@ class OctoPerf:
         for attempt in range(attempts):
             response = None
             try:
-                response = await self.client.request(method, url, json=body, params=params)
+                async with self.slots:
+                    response = await self.client.request(method, url, json=body, params=params)
             except (httpx2.ConnectError, httpx2.ConnectTimeout):  # nothing was sent
                 failure = f"Cannot reach {self.settings.api_url}: check OCTOPERF_API_URL and the network."
             except httpx2.TimeoutException:
@@ -239,9 +269,8 @@ class OctoPerf:
                 raise ToolError(failure) from None
         assert response is not None
         if not response.is_success:
-            raise ToolError(
-                self.status_error(response, ids) + (may_have_run if response.status_code >= 500 else "")
-            )
+            said = (on_status or {}).get(response.status_code) or self.status_error(response, ids)
+            raise ToolError(said + (may_have_run if response.status_code >= 500 else ""))
         return self.parse(into, response, f"{method} {path}", may_have_run)
 
     def status_error(self, response: httpx2.Response, ids: Mapping[str, str]) -> str:
@@ -306,19 +335,29 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 Text = Annotated[str, BeforeValidator(lambda v: "" if v is None else v)]
+Items = Annotated[list[T], BeforeValidator(lambda v: [] if v is None else v)]
 Timestamp = Annotated[datetime | None, AfterValidator(_utc)]  # epoch ms or ISO in, UTC out
 
 
-def _untitled(schema: dict[str, Any]) -> None:
+def _compact(schema: dict[str, Any]) -> None:
+    """The schema in fewer of the model's tokens: no titles and no "required" list (they repeat
+    the field names; every result field is always present, null when n/a), and
+    `"type": ["number", "null"]` for a nullable plain field rather than an anyOf."""
     schema.pop("title", None)
+    schema.pop("required", None)
     for prop in schema.get("properties", {}).values():
         prop.pop("title", None)
+        options = prop.get("anyOf", [])
+        plain = [o for o in options if o != {"type": "null"} and isinstance(o.get("type"), str)]
+        if len(options) == 2 and len(plain) == 1:
+            del prop["anyOf"]
+            prop.update(plain[0], type=[plain[0]["type"], "null"])
 
 
 class Out(BaseModel):
-    """A tool result. Its schema carries no titles: they repeat the field names in every tools/list."""
+    """A tool result, or a parameter object: one with a compact JSON schema."""
 
-    model_config = ConfigDict(json_schema_extra=_untitled)
+    model_config = ConfigDict(json_schema_extra=_compact)
 
 
 class ReportItem(Out):  # read from OctoPerf and returned as is
@@ -337,15 +376,37 @@ class Entity(BaseModel):
     workspace_id: str | None = None
     project_id: str | None = None
     scenario_id: str | None = None
+    design_project_id: str | None = None
     state: str | None = None
     created: Timestamp = None
     last_modified: Timestamp = None
-    bench_result_ids: list[str] = []
-    items: list[ReportItem] = []
+    bench_result_ids: Items[str] = []
+    items: Items[ReportItem] = []
 
 
 class Value(BaseModel):
     value: float | None = None  # OctoPerf's ValueWrapper, e.g. progress {"value": 42.5}
+
+
+class Node(BaseModel):
+    """A virtual user or one of its actions: an id, a name, perhaps nested actions."""
+
+    id: Text = ""
+    name: Text = ""
+    children: Items["Node"] = []
+
+
+class Row(BaseModel):
+    """A row of /analysis/metrics/table: an action's values, aligned with the metrics asked."""
+
+    model_config = ConfigDict(alias_generator=to_camel)
+    action_id: Text = ""
+    values: Items[Value] = []
+
+
+class Alarm(BaseModel):
+    id: Text = ""
+    severity: Text = ""
 
 
 Url = Annotated[str | None, Field(description="OctoPerf UI page.")]
@@ -406,15 +467,146 @@ class TestStatus(Out):
     scenario_id: str | None
 
 
+class Stopped(TestStatus):
+    stop_sent: bool = Field(description="False: the test had already ended, nothing was sent.")
+
+
 class Metric(Out):
     name: str
-    value: float | None = Field(description="null: OctoPerf gave no value.")
+    value: float | None = Field(description="null: n/a, OctoPerf gave no value.")
     unit: str
 
 
 class Metrics(Out):
     bench_result_id: str
     metrics: list[Metric]
+
+
+class Waited(TestStatus):
+    waited_s: int
+    metrics: list[Metric] | None = Field(description="Summary metrics of a FINISHED test, else null.")
+    next_step: str
+
+
+class TestRun(Out):
+    bench_result_id: str
+    bench_report_id: str
+    name: str
+    state: str | None
+    created: datetime | None
+    duration_s: int | None
+    scenario_id: str | None
+    url: Url
+
+
+class Tests(Out):
+    project_id: str
+    runs_in_project: int = Field(description="Distinct test runs found in the project's reports.")
+    tests: list[TestRun] = Field(description="Newest first.")
+    note: str | None
+
+
+class Transaction(Out):
+    """One action's statistics; null: n/a."""
+
+    name: str
+    hits: int | None
+    errors: int | None
+    error_percent: float | None
+    avg_ms: float | None
+    p90_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+
+
+class Transactions(Out):
+    bench_result_id: str
+    sorted_by: str
+    total: int = Field(description="Transactions in the test.")
+    left_out: int
+    transactions: list[Transaction]
+
+
+class Run(Out):
+    bench_result_id: str
+    state: str
+    scenario_id: str | None
+    created: datetime | None
+    duration_s: int | None
+
+
+class Change(Out):
+    """A summary metric in both runs; change = candidate - baseline; null: n/a."""
+
+    name: str
+    unit: str
+    baseline: float | None
+    candidate: float | None
+    change: float | None
+    change_percent: float | None
+    verdict: Literal["better", "worse", "unchanged", "n/a"]
+
+
+class TransactionChange(Out):
+    name: str
+    baseline_p95_ms: float
+    candidate_p95_ms: float
+    change_percent: float | None
+
+
+class Comparison(Out):
+    verdict: Literal["regression", "improvement", "mixed", "no significant change", "not comparable"]
+    headline: str
+    tolerance_percent: float
+    baseline: Run
+    candidate: Run
+    warnings: list[str] = Field(description="Why the two runs may not be comparable.")
+    metrics: list[Change]
+    transactions_matched: int = Field(description="Transactions found by name in both runs.")
+    transactions_unmatched: int
+    top_regressions: list[TransactionChange] = Field(description="By p95 change, worst first.")
+    regressions_left_out: int
+
+
+class Sla(Out):
+    """Upper limits; omitted ones are not checked."""
+
+    model_config = ConfigDict(extra="forbid")
+    avg_ms: float | None = Field(None, gt=0)
+    p95_ms: float | None = Field(None, gt=0)
+    p99_ms: float | None = Field(None, gt=0)
+    error_percent: float | None = Field(None, ge=0, le=100)
+
+
+class Criterion(Out):
+    name: str
+    limit: float
+    observed: float | None
+    margin: float | None = Field(description="limit - observed: positive is headroom.")
+    result: Literal["PASS", "FAIL", "n/a"]
+
+
+class Finding(Out):
+    rule: str
+    level: Literal["fail", "warning", "info"]
+    metric: str
+    value: float | None = None
+    unit: str = ""
+    transaction: str | None = None
+    detail: str
+
+
+class Assessment(Out):
+    bench_result_id: str
+    state: str
+    verdict: Literal["pass", "warning", "fail", "incomplete"]
+    metrics: list[Metric]
+    sla: list[Criterion]
+    threshold_alarms: dict[str, int] | None = Field(
+        description="OctoPerf's threshold alarms by severity; null: unavailable (see alarms_note)."
+    )
+    alarms_note: str | None
+    findings: list[Finding]
 
 
 class Report(Out):
@@ -528,31 +720,178 @@ async def run_scenario(
     )
 
 
-async def get_test_status(bench_result_id: BenchResultId, ctx: Context) -> TestStatus:
-    """Current state and progress of a test run. The state, not the progress, tells whether it
-    is over: a test aborted at 50 % stays at 50 %. Read-only, two API requests."""
-    api = api_of(ctx)
-    result = await api.get(
-        Entity, "/runtime/bench-results/{bench_result_id}", bench_result_id=bench_result_id
-    )
-    progress = await api.get(
-        Value, "/runtime/bench-results/progress/{bench_result_id}", bench_result_id=bench_result_id
-    )
+async def gather(*calls: Awaitable[Any]) -> list[Any]:
+    """Await calls concurrently (OctoPerf.slots bounds the requests); the first ToolError wins."""
+    results: list[Any] = [None] * len(calls)
+
+    async def run(i: int, call: Awaitable[Any]) -> None:
+        results[i] = await call
+
+    try:
+        async with anyio.create_task_group() as group:
+            for i, call in enumerate(calls):
+                group.start_soon(run, i, call)
+    except* ToolError as failed:
+        raise failed.exceptions[0] from None
+    return results
+
+
+def elapsed_s(result: Entity) -> int | None:
+    """Seconds from start to end (an ended test) or to now (a running one)."""
+    end = result.last_modified if result.state in FINISHED_STATES else datetime.now(UTC)
+    if not (result.created and end):
+        return None
+    return max(0, round((end - result.created).total_seconds()))
+
+
+async def bench_result(api: OctoPerf, bench_result_id: str) -> Entity:
+    return await api.get(Entity, "/runtime/bench-results/{bench_result_id}", bench_result_id=bench_result_id)
+
+
+async def status_of(api: OctoPerf, bench_result_id: str) -> TestStatus:
+    result = await bench_result(api, bench_result_id)  # first: a bad id fails with one request
+    path = "/runtime/bench-results/progress/{bench_result_id}"
+    progress = await api.get(Value, path, bench_result_id=bench_result_id)
     state = result.state or "UNKNOWN"
-    finished = state in FINISHED_STATES
-    end = result.last_modified if finished else datetime.now(UTC)
-    elapsed = (end - result.created).total_seconds() if result.created and end else None
     percent = progress.value if progress.value is not None and math.isfinite(progress.value) else None
     return TestStatus(
         bench_result_id=bench_result_id,
         state=state,
         meaning=STATES.get(state, "not a documented OctoPerf state; treat the test as not finished"),
-        finished=finished,
+        finished=state in FINISHED_STATES,
         progress_percent=None if percent is None else round(min(max(percent, 0.0), 100.0), 1),
         created=result.created,
         last_modified=result.last_modified,
-        elapsed_s=None if elapsed is None else max(0, round(elapsed)),
+        elapsed_s=elapsed_s(result),
         scenario_id=result.scenario_id,
+    )
+
+
+async def get_test_status(bench_result_id: BenchResultId, ctx: Context) -> TestStatus:
+    """Current state and progress of a test run, at once. The state, not the progress, tells
+    whether it is over: a test aborted at 50 % stays at 50 %. To wait for the end, use
+    wait_for_test instead of calling this in a loop. Read-only, two API requests."""
+    return await status_of(api_of(ctx), bench_result_id)
+
+
+POLL_S = 10.0  # between status polls: OctoPerf's Jenkins and Maven plugins poll every 10 s
+POLL_NEAR_END_S = 5.0  # from 90 % progress on
+
+
+async def wait_for_test(
+    bench_result_id: BenchResultId,
+    ctx: Context,
+    timeout_s: Annotated[
+        int, Field(ge=1, le=3600, description="Stop waiting after this many seconds (the test goes on).")
+    ] = 600,
+) -> Waited:
+    """Wait until a test run ends or timeout_s passes, with progress notifications; returns
+    the final status and, for a FINISHED test, its summary metrics. On timeout: finished=false,
+    call again. Cancelling stops the waiting, not the test. Keep timeout_s under your client's
+    tool-call time limit. Read-only; polls every 5-10 s, two API requests a poll."""
+    api = api_of(ctx)
+    start, shown, told = api.clock(), 0.0, ""
+    while True:
+        status = await status_of(api, bench_result_id)
+        waited = api.clock() - start
+        # MCP progress only goes up: OctoPerf's percentage, never below what was already shown,
+        # and 100 once the test has ended.
+        shown = 100.0 if status.finished else max(shown, status.progress_percent or 0.0)
+        since = f", {status.elapsed_s} s since start" if status.elapsed_s is not None else ""
+        message = f"{status.state}: {shown:.0f} %{since}"
+        if message != told:
+            await ctx.report_progress(shown, 100, message)
+            told = message
+        if status.finished or waited >= timeout_s:
+            break
+        await api.sleep(min(POLL_NEAR_END_S if shown >= 90 else POLL_S, timeout_s - waited))
+    metrics = await summary_of(api, bench_result_id, DEFAULT_METRICS) if status.state == "FINISHED" else None
+    if metrics is not None:
+        next_step = "Done. Per-transaction statistics: get_test_transactions; a verdict: assess_test."
+    elif status.finished:
+        next_step = f"The test ended {status.state} ({status.meaning}): no summary was read."
+    else:
+        next_step = f"Not finished after {waited:.0f} s of waiting: call wait_for_test again."
+    return Waited(**status.model_dump(), waited_s=round(waited), metrics=metrics, next_step=next_step)
+
+
+async def stop_test(bench_result_id: BenchResultId, ctx: Context) -> Stopped:
+    """Stop (abort) a running test run, only when the user asks: it ends ABORTED, keeping the
+    results so far. An ended test is left alone. Returns the state just after the stop (then
+    wait_for_test). Up to five API requests."""
+    api = api_of(ctx)
+    before = await status_of(api, bench_result_id)
+    if before.finished:
+        return Stopped(**before.model_dump(), stop_sent=False)
+    path = "/runtime/bench-results/stop/{bench_result_id}"
+    await api.call(object, "POST", path, {"bench_result_id": bench_result_id})
+    return Stopped(**(await status_of(api, bench_result_id)).model_dump(), stop_sent=True)
+
+
+MAX_LOOKUPS = 100  # test runs looked at by one list_tests call (OctoPerf keeps 100 per project)
+EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+async def list_tests(
+    project_id: ProjectId,
+    ctx: Context,
+    scenario_id: Annotated[
+        str | None, Field(description="Only runs of this scenario (id from list_scenarios).")
+    ] = None,
+    limit: Annotated[int, Field(ge=1, le=50, description="How many runs, newest first.")] = 10,
+) -> Tests:
+    """Past test runs of a project, newest first (ids, name, state, start, duration, scenario,
+    report link): the runs to compare or assess. Read-only; two API requests, plus one a run."""
+    api = api_of(ctx)
+    if scenario_id is not None:
+        check_id("scenario_id", scenario_id)
+    workspace_id = await workspace_of(api, project_id)
+    where = f"{api.settings.api_url}{REPORTS_BY_PROJECT.format(project_id=project_id)}"
+    refused = (
+        f"OctoPerf does not list reports at {where} (HTTP {{}}), a path no public client confirms:"
+        " list_tests cannot work with this OctoPerf version; find the runs in the project's Analysis"
+        " page in the OctoPerf UI."
+    )
+    reports = await api.call(
+        list[Entity],
+        "GET",
+        REPORTS_BY_PROJECT,
+        {"project_id": project_id},
+        on_status={status: refused.format(status) for status in (404, 405)},
+    )
+    newest = sorted(reports, key=lambda r: r.created or EPOCH, reverse=True)
+    owner: dict[str, Entity] = {}  # each run's own report: the one with the fewest runs in it
+    for report in sorted(newest, key=lambda r: len(r.bench_result_ids)):
+        for run_id in report.bench_result_ids:
+            owner.setdefault(run_id, report)
+    order = list(dict.fromkeys(run_id for r in newest for run_id in r.bench_result_ids))
+    found: list[Entity] = []
+    checked = 0
+    while len(found) < limit and checked < min(len(order), MAX_LOOKUPS):
+        batch = order[checked : min(checked + limit, MAX_LOOKUPS)]
+        checked += len(batch)
+        runs = await gather(*(bench_result(api, run_id) for run_id in batch))
+        found += [r for r in runs if scenario_id is None or r.scenario_id == scenario_id]
+    found.sort(key=lambda r: r.created or EPOCH, reverse=True)
+    capped = len(found) < limit and checked < len(order)
+    tests = [
+        TestRun(
+            bench_result_id=r.id,
+            bench_report_id=owner[r.id].id,
+            name=owner[r.id].name,
+            state=r.state,
+            created=r.created,
+            duration_s=elapsed_s(r),
+            scenario_id=r.scenario_id,
+            url=api.ui(workspace_id, "project", project_id, "analysis/report", owner[r.id].id),
+        )
+        for r in found[:limit]
+    ]
+    return Tests(
+        project_id=project_id,
+        runs_in_project=len(order),
+        tests=tests,
+        note=f"Only the newest {MAX_LOOKUPS} runs were looked at." if capped else None,
     )
 
 
@@ -570,6 +909,42 @@ def metric_ids(requested: list[str] | None) -> list[str]:
     return chosen
 
 
+def query(item_type: str, metrics: Sequence[str], bench_result_id: str, **extra: Any) -> dict[str, Any]:
+    """A report item as OctoPerf's analysis endpoints take it (jmeter-java-dsl's shape)."""
+    return {
+        "@type": item_type,
+        "id": "",
+        "name": item_type,
+        "metrics": [
+            {"id": m, "type": "HIT", "filters": [], "benchResultId": bench_result_id, "config": None}
+            for m in metrics
+        ],
+        **extra,
+    }
+
+
+def convert(metric: str, raw: float | None) -> float | None:
+    """OctoPerf's value in the unit this server shows (ms for times); None when n/a."""
+    factor = METRIC_UNITS.get(metric, ("unknown", 1.0))[1]
+    return round(raw * factor, 3) if raw is not None and math.isfinite(raw) else None
+
+
+def to_metric(metric: str, raw: float | None) -> Metric:
+    return Metric(name=metric, value=convert(metric, raw), unit=METRIC_UNITS.get(metric, ("unknown",))[0])
+
+
+async def summary_of(api: OctoPerf, bench_result_id: str, ids: Sequence[str]) -> list[Metric]:
+    values = await api.call(
+        list[float | None],
+        "POST",
+        "/analysis/metrics/summary",
+        {"bench_result_id": bench_result_id},
+        body=query("SummaryReportItem", ids, bench_result_id),
+    )
+    got = dict(zip(ids, values, strict=False))  # a missing value is reported as null, not a crash
+    return [to_metric(m, got.get(m)) for m in ids]
+
+
 async def get_test_metrics(
     bench_result_id: BenchResultId,
     ctx: Context,
@@ -585,32 +960,387 @@ async def get_test_metrics(
     """Summary statistics of a test run (HTTP requests only): each metric with its value and
     unit. Times in ms, sizes in bytes, rates per second. Values are final once get_test_status
     says finished. Read-only, one API request."""
-    api = api_of(ctx)
     ids = metric_ids(metrics)
-    body = {
-        "@type": "SummaryReportItem",
-        "id": "",
-        "name": "Statistics summary",
-        "metrics": [
-            {"id": m, "type": "HIT", "filters": [], "benchResultId": bench_result_id, "config": None}
-            for m in ids
-        ],
-    }
-    values = await api.call(
-        list[float | None],
-        "POST",
-        "/analysis/metrics/summary",
-        {"bench_result_id": bench_result_id},
-        body=body,
+    return Metrics(
+        bench_result_id=bench_result_id, metrics=await summary_of(api_of(ctx), bench_result_id, ids)
     )
-    got = dict(zip(ids, values, strict=False))  # a missing value is reported as null, not a crash
-    return Metrics(bench_result_id=bench_result_id, metrics=[to_metric(m, got.get(m)) for m in ids])
 
 
-def to_metric(metric: str, raw: float | None) -> Metric:
-    unit, factor = METRIC_UNITS.get(metric, ("unknown", 1.0))
-    value = round(raw * factor, 3) if raw is not None and math.isfinite(raw) else None
-    return Metric(name=metric, value=value, unit=unit)
+def percent(part: float | None, whole: float | None) -> float | None:
+    return None if part is None or not whole else round(part / whole * 100, 2)
+
+
+async def action_names(api: OctoPerf, project_id: str | None) -> dict[str, str]:
+    """Action id -> name, from the project's virtual users (the table rows carry ids only)."""
+    if not project_id:
+        return {}
+    path = "/design/virtual-users/by-project/{project_id}"
+    names: dict[str, str] = {}
+    nodes = [*await api.get(list[Node], path, project_id=project_id)]
+    while nodes:
+        node = nodes.pop()
+        nodes += node.children
+        if node.id and node.name:
+            names.setdefault(node.id, node.name)
+    return names
+
+
+async def table_rows(api: OctoPerf, bench_result_id: str) -> list[Row]:
+    body = query("StatisticTableReportItem", TABLE_METRICS, bench_result_id, computeType="NORMAL", size=0)
+    path = "/analysis/metrics/table"
+    return await api.call(list[Row], "POST", path, {"bench_result_id": bench_result_id}, body=body)
+
+
+def to_transactions(rows: list[Row], names: Mapping[str, str]) -> list[Transaction]:
+    """Table rows as transactions, each by name (its action id when the name is unknown)."""
+    found = []
+    for row in rows:
+        raw = [v.value for v in row.values] + [None] * len(TABLE_METRICS)
+        hits, errors, avg, p90, p95, p99 = (convert(m, v) for m, v in zip(TABLE_METRICS, raw, strict=False))
+        found.append(
+            Transaction(
+                name=names.get(row.action_id) or row.action_id or "(unnamed)",
+                hits=None if hits is None else round(hits),
+                errors=None if errors is None else round(errors),
+                error_percent=percent(errors, hits),
+                avg_ms=avg,
+                p90_ms=p90,
+                p95_ms=p95,
+                p99_ms=p99,
+            )
+        )
+    return found
+
+
+def top(rows: Sequence[Any], key: Callable[[Any], float | None], n: int) -> list[Any]:
+    """The n rows with the highest key, leaving out rows where it is n/a."""
+    return sorted((r for r in rows if key(r) is not None), key=key, reverse=True)[:n]  # type: ignore[arg-type,return-value]
+
+
+SORT_KEYS = {"p95": "p95_ms", "avg": "avg_ms", "errors": "errors", "hits": "hits"}
+
+
+async def get_test_transactions(
+    bench_result_id: BenchResultId,
+    ctx: Context,
+    sort_by: Annotated[Literal["p95", "avg", "errors", "hits"], Field(description="Highest first.")] = "p95",
+    limit: Annotated[int, Field(ge=1, le=100, description="How many transactions.")] = 10,
+) -> Transactions:
+    """Per-transaction (per-action) statistics of a test run, by name: hits, errors, error %,
+    average and p90/p95/p99 response times in ms. Use it to find the slow or failing requests.
+    Read-only, three API requests."""
+    api = api_of(ctx)
+    result = await bench_result(api, bench_result_id)
+    rows = to_transactions(
+        *await gather(table_rows(api, bench_result_id), action_names(api, result.design_project_id))
+    )
+    field_name = SORT_KEYS[sort_by]
+    chosen = top(rows, lambda t: getattr(t, field_name), limit)
+    chosen += [t for t in rows if getattr(t, field_name) is None][: limit - len(chosen)]
+    return Transactions(
+        bench_result_id=bench_result_id,
+        sorted_by=sort_by,
+        total=len(rows),
+        left_out=len(rows) - len(chosen),
+        transactions=chosen,
+    )
+
+
+COMPARABLE_RATIO = 1.5  # hit counts or durations further apart than this: a comparability warning
+TOP_REGRESSIONS = 5
+
+
+def num(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def change_percent(baseline: float | None, candidate: float | None) -> float | None:
+    """Relative change in %; None when n/a (a value missing, or a change from zero)."""
+    if baseline is None or candidate is None or (baseline == 0 and candidate != 0):
+        return None
+    return 0.0 if baseline == 0 else round((candidate - baseline) / abs(baseline) * 100, 1)
+
+
+def judge(metric: str, baseline: float | None, candidate: float | None, tolerance: float) -> str:
+    """better / worse / unchanged (within the tolerance) for a metric with a BETTER direction."""
+    if baseline is None or candidate is None:
+        return "n/a"
+    change = change_percent(baseline, candidate)
+    if candidate == baseline or (change is not None and abs(change) <= tolerance):
+        return "unchanged"
+    return "better" if (candidate < baseline) == (BETTER[metric] == LOWER) else "worse"
+
+
+def far_apart(a: float | None, b: float | None) -> bool:
+    return bool(a and b and a > 0 and b > 0 and max(a, b) / min(a, b) > COMPARABLE_RATIO)
+
+
+def to_run(result: Entity) -> Run:
+    return brief(
+        Run, result, bench_result_id=result.id, state=result.state or "UNKNOWN", duration_s=elapsed_s(result)
+    )
+
+
+async def compare_tests(
+    baseline_bench_result_id: BenchResultId,
+    candidate_bench_result_id: BenchResultId,
+    ctx: Context,
+    tolerance_percent: Annotated[
+        float, Field(ge=0, le=100, description="Changes within plus or minus this % count as unchanged.")
+    ] = 10,
+) -> Comparison:
+    """Compare two test runs: each summary metric in both, its change and better/worse/
+    unchanged (lower times and errors, higher throughput are better), comparability warnings,
+    the transactions whose p95 regressed most, and a verdict: regression, improvement, mixed,
+    no significant change or not comparable. Read-only, about eight API requests."""
+    api = api_of(ctx)
+    ids = (baseline_bench_result_id, candidate_bench_result_id)
+    compared = [m for m in DEFAULT_METRICS if m in BETTER]
+    base, cand = await gather(*(bench_result(api, i) for i in ids))
+    projects = {base.design_project_id, cand.design_project_id}
+    base_metrics, cand_metrics, base_rows, cand_rows, *names = await gather(
+        *(summary_of(api, i, compared) for i in ids),
+        *(table_rows(api, i) for i in ids),
+        *(action_names(api, p) for p in projects),
+    )
+    names = {k: v for found in names for k, v in found.items()}
+    changes = [
+        Change(
+            name=b.name,
+            unit=b.unit,
+            baseline=b.value,
+            candidate=c.value,
+            change=None if b.value is None or c.value is None else round(c.value - b.value, 3),
+            change_percent=change_percent(b.value, c.value),
+            verdict=judge(b.name, b.value, c.value, tolerance_percent),
+        )
+        for b, c in zip(base_metrics, cand_metrics, strict=True)
+    ]
+    runs = {"baseline": to_run(base), "candidate": to_run(cand)}
+    warnings = ["Both ids name the same test run."] if ids[0] == ids[1] else []
+    if base.scenario_id and cand.scenario_id and base.scenario_id != cand.scenario_id:
+        warnings.append(
+            f"Different scenarios ({base.scenario_id}, {cand.scenario_id}): the load profiles may differ."
+        )
+    unfinished = [f"the {role} is {run.state}" for role, run in runs.items() if run.state != "FINISHED"]
+    if unfinished:
+        warnings.append(f"Not FINISHED: {', '.join(unfinished)}; such a run covers part of a test at most.")
+    hits = next(((c.baseline, c.candidate) for c in changes if c.name == "HITS_TOTAL"), (None, None))
+    durations = (runs["baseline"].duration_s, runs["candidate"].duration_s)
+    for what, (a, b), unit in (("Hit counts", hits, ""), ("Durations", durations, " s")):
+        if far_apart(a, b):
+            warnings.append(
+                f"{what} differ more than {COMPARABLE_RATIO:g}x ({num(a)}{unit} vs {num(b)}{unit}):"  # type: ignore[arg-type]
+                " the runs did not do the same work."
+            )
+
+    before = {t.name: t for t in reversed(to_transactions(base_rows, names))}  # first of a name wins
+    after = {t.name: t for t in reversed(to_transactions(cand_rows, names))}
+    regressed = [
+        TransactionChange(
+            name=name,
+            baseline_p95_ms=before[name].p95_ms,
+            candidate_p95_ms=after[name].p95_ms,
+            change_percent=change_percent(before[name].p95_ms, after[name].p95_ms),
+        )
+        for name in after.keys() & before.keys()
+        if judge("RESPONSE_TIME_PERCENTILE_95", before[name].p95_ms, after[name].p95_ms, tolerance_percent)
+        == "worse"
+    ]
+    regressed.sort(key=lambda t: (-math.inf if t.change_percent is None else -t.change_percent, t.name))
+
+    verdicts = {c.verdict for c in changes}
+    if unfinished or verdicts <= {"n/a"}:
+        verdict = "not comparable"
+    elif {"better", "worse"} <= verdicts:
+        verdict = "mixed"
+    else:
+        verdict = "regression" if "worse" in verdicts else "improvement" if "better" in verdicts else None
+        verdict = verdict or "no significant change"
+    moved = [c for c in changes if c.verdict in ("better", "worse")]
+    moved.sort(key=lambda c: -abs(c.change_percent) if c.change_percent is not None else -math.inf)
+    parts = [
+        f"{c.name} {num(c.baseline)} -> {num(c.candidate)} {c.unit}"  # type: ignore[arg-type]
+        + (f" ({c.change_percent:+.1f} %)" if c.change_percent is not None else "")
+        for c in moved[:3]
+    ]
+    if regressed:
+        worst = regressed[0]
+        parts.append(
+            f"most regressed transaction: {worst.name} p95 {num(worst.baseline_p95_ms)} ->"
+            f" {num(worst.candidate_p95_ms)} ms"
+        )
+    if verdict == "not comparable":
+        parts = unfinished or ["no metric has a value in both runs"]
+    headline = f"{verdict}: " + ("; ".join(parts) or f"every metric within {tolerance_percent:g} %")
+    return Comparison(
+        verdict=verdict,
+        headline=headline,
+        tolerance_percent=tolerance_percent,
+        baseline=runs["baseline"],
+        candidate=runs["candidate"],
+        warnings=warnings,
+        metrics=changes,
+        transactions_matched=len(after.keys() & before.keys()),
+        transactions_unmatched=len(after.keys() ^ before.keys()),
+        top_regressions=regressed[:TOP_REGRESSIONS],
+        regressions_left_out=max(0, len(regressed) - TOP_REGRESSIONS),
+    )
+
+
+# Assessment rules: each finding names its rule, and these are all the rules there are.
+ERROR_RATE_LIMIT = 1.0  # error_rate: more than 1 % of requests failed
+LONG_TAIL_FACTOR = 5.0  # long_tail: p99 more than 5 times the median
+TOP_FINDINGS = 3  # slowest (by p95) and most_errors: this many transactions each
+KEY_METRICS = (
+    "HITS_TOTAL", "HITS_RATE", "ERRORS_PERCENT", "RESPONSE_TIME_AVG", "RESPONSE_TIME_MEDIAN",
+    "RESPONSE_TIME_PERCENTILE_95", "RESPONSE_TIME_PERCENTILE_99", "THROUGHPUT_RATE",
+)  # fmt: skip
+SLA_METRICS = {
+    "avg_ms": "RESPONSE_TIME_AVG",
+    "p95_ms": "RESPONSE_TIME_PERCENTILE_95",
+    "p99_ms": "RESPONSE_TIME_PERCENTILE_99",
+    "error_percent": "ERRORS_PERCENT",
+}
+HAS_DATA = {"RUNNING", "FINISHED", "ABORTED"}  # states in which a test has statistics
+
+
+def findings_of(state: str, values: Mapping[str, float | None], rows: list[Transaction]) -> list[Finding]:
+    found = []
+    if state in ("ABORTED", "ERROR"):
+        detail = f"The test ended {state} ({STATES[state]}), not as planned."
+        found.append(Finding(rule="ended_badly", level="fail", metric="state", detail=detail))
+    errors = values.get("ERRORS_PERCENT")
+    if errors is not None and errors > ERROR_RATE_LIMIT:
+        found.append(
+            Finding(
+                rule="error_rate",
+                level="warning",
+                metric="ERRORS_PERCENT",
+                value=errors,
+                unit="%",
+                detail=f"{num(errors)} % of requests failed (rule: above {num(ERROR_RATE_LIMIT)} %).",
+            )
+        )
+    p99, median = values.get("RESPONSE_TIME_PERCENTILE_99"), values.get("RESPONSE_TIME_MEDIAN")
+    if p99 is not None and median and p99 > LONG_TAIL_FACTOR * median:
+        found.append(
+            Finding(
+                rule="long_tail",
+                level="warning",
+                metric="RESPONSE_TIME_PERCENTILE_99",
+                value=p99,
+                unit="ms",
+                detail=f"p99 {num(p99)} ms is {p99 / median:.1f}x the median {num(median)} ms"
+                f" (rule: above {LONG_TAIL_FACTOR:g}x): some requests are far slower than most.",
+            )
+        )
+    for rank, t in enumerate(top(rows, lambda t: t.p95_ms, TOP_FINDINGS), 1):
+        found.append(
+            Finding(
+                rule="slowest",
+                level="info",
+                metric="RESPONSE_TIME_PERCENTILE_95",
+                value=t.p95_ms,
+                unit="ms",
+                transaction=t.name,
+                detail=f"Slowest transaction #{rank} by p95.",
+            )
+        )
+    total = values.get("ERRORS_TOTAL") or sum(t.errors or 0 for t in rows)
+    for t in top([t for t in rows if t.errors], lambda t: t.errors, TOP_FINDINGS):
+        share = f"{percent(t.errors, total):g} % of all errors, " if total else ""
+        found.append(
+            Finding(
+                rule="most_errors",
+                level="info",
+                metric="ERRORS_TOTAL",
+                value=t.errors,
+                unit="errors",
+                transaction=t.name,
+                detail=f"{share}{t.error_percent:g} % of its requests failed.",
+            )
+        )
+    return found
+
+
+async def alarms_of(api: OctoPerf, bench_result_id: str) -> tuple[dict[str, int] | None, str | None]:
+    """OctoPerf's threshold alarms by severity, with the request body of OctoPerf's Jenkins plugin.
+    They only add to an assessment: when they cannot be read, the note says why."""
+    body = {
+        "@type": "ThresholdAlarmReportItem",
+        "name": "Threshold alarms",
+        "metric": {
+            "@type": "HitMetric", "benchResultId": bench_result_id, "config": None, "field": "value",
+            "filters": [], "id": "MONITORING", "scope": "PER_SAMPLE", "statistic": "AVERAGE",
+            "type": "NUMBER_COUNTER",
+        },
+    }  # fmt: skip
+    path = "/analysis/threshold-alarms"
+    try:
+        alarms = await api.call(list[Alarm], "POST", path, {"bench_result_id": bench_result_id}, body=body)
+    except ToolError as error:
+        return None, f"Threshold alarms unavailable: {error}"
+    counts = Counter(alarm.severity or "UNKNOWN" for alarm in alarms)
+    return dict(counts), None if alarms else "OctoPerf returned no threshold alarms for this test."
+
+
+async def assess_test(
+    bench_result_id: BenchResultId,
+    ctx: Context,
+    sla: Annotated[Sla | None, Field(description='e.g. {"p95_ms": 800, "error_percent": 1}')] = None,
+) -> Assessment:
+    """Assess a test run: verdict (pass, warning, fail; incomplete while running), each SLA
+    limit PASS/FAIL with margin, OctoPerf's threshold alarms, key metrics, and findings with
+    evidence from fixed rules (errors above 1 %, p99 above 5x median, 3 slowest transactions,
+    3 with most errors, ended ABORTED/ERROR). Base recommendations on them. Read-only, 5 requests."""
+    api = api_of(ctx)
+    result = await bench_result(api, bench_result_id)
+    state = result.state or "UNKNOWN"
+    metrics: list[Metric] = []
+    rows: list[Transaction] = []
+    if state in HAS_DATA:
+        metrics, table, names = await gather(
+            summary_of(api, bench_result_id, DEFAULT_METRICS),
+            table_rows(api, bench_result_id),
+            action_names(api, result.design_project_id),
+        )
+        rows = to_transactions(table, names)
+    values = {m.name: m.value for m in metrics}
+    if values.get("ERRORS_PERCENT") is None:
+        values["ERRORS_PERCENT"] = percent(values.get("ERRORS_TOTAL"), values.get("HITS_TOTAL"))
+    criteria = []
+    for name, limit in (sla.model_dump(exclude_none=True) if sla else {}).items():
+        seen = values.get(SLA_METRICS[name])
+        criteria.append(
+            Criterion(
+                name=name,
+                limit=limit,
+                observed=seen,
+                margin=None if seen is None else round(limit - seen, 3),
+                result="n/a" if seen is None else "PASS" if seen <= limit else "FAIL",
+            )
+        )
+    alarms, alarms_note = await alarms_of(api, bench_result_id) if state in HAS_DATA else (None, None)
+    findings = findings_of(state, values, rows)
+    levels = {f.level for f in findings} | {"fail" for c in criteria if c.result == "FAIL"}
+    levels |= {
+        "fail" if severity == "CRITICAL" else "warning" for severity in alarms or () if severity != "PASSED"
+    }
+    if state not in FINISHED_STATES:
+        verdict = "incomplete"
+    else:
+        verdict = "fail" if "fail" in levels else "warning" if "warning" in levels else "pass"
+    return Assessment(
+        bench_result_id=bench_result_id,
+        state=state,
+        verdict=verdict,
+        metrics=[m for m in metrics if m.name in KEY_METRICS],
+        sla=criteria,
+        threshold_alarms=alarms,
+        alarms_note=alarms_note if state in HAS_DATA else f"Not read: the test is {state}.",
+        findings=findings,
+    )
 
 
 async def get_report(bench_report_id: BenchReportId, ctx: Context) -> Report:
@@ -631,17 +1361,39 @@ async def get_report(bench_report_id: BenchReportId, ctx: Context) -> Report:
     )
 
 
+# Prompts: what a good answer to the two most common questions contains, as slash commands.
+def analyse_test(bench_result_id: BenchResultId) -> str:
+    """Analyse one test run: verdict, evidence and recommendations."""
+    return prose(f"""Analyse OctoPerf test run {bench_result_id}. If get_test_status says it is
+    not finished, call wait_for_test first. Then call assess_test (with an sla if I gave limits)
+    and get_test_transactions. Answer with: the verdict in one line; the key numbers with units
+    (hits/s, error %, average and p95 response time); each finding with its evidence; at most
+    three recommendations, each tied to a finding. Quote numbers from the tools; never estimate.""")
+
+
+def compare_prompt(baseline_bench_result_id: BenchResultId, candidate_bench_result_id: BenchResultId) -> str:
+    """Compare two test runs and explain what got better or worse."""
+    return prose(f"""Compare OctoPerf test runs {baseline_bench_result_id} (baseline) and
+    {candidate_bench_result_id} (candidate) with compare_tests. Start with its verdict and
+    headline and state every comparability warning. Then list the metrics that got worse, then
+    those that got better, with both values, units and the change, and the most regressed
+    transactions. If the verdict is regression or mixed, call get_test_transactions on the
+    candidate to show where the time goes. Quote numbers from the tools; never estimate.""")
+
+
 # ---------------------------------------------------------------------------------------------
 # Server and entrypoint
 # ---------------------------------------------------------------------------------------------
 INSTRUCTIONS = """\
 OctoPerf is a JMeter-based load-testing service. Its objects form a chain: workspace > project >
 scenario (a launchable load profile) > test run (a "bench result": state and progress), which a
-"bench report" summarises. Call order: list_workspaces > list_projects > list_scenarios >
-run_scenario (costs credits: confirm with the user first) > get_test_status until finished >
-get_test_metrics and get_report. Times are in ms, sizes in bytes, rates per second. Results carry
-OctoPerf UI links: give them to the user."""
-READ_ONLY_NOTE = " This server is read-only: it cannot launch tests."
+"bench report" summarises. To run a test: list_workspaces > list_projects > list_scenarios >
+run_scenario (costs credits: confirm with the user first) > wait_for_test. Past runs: list_tests.
+Results: get_test_metrics, get_test_transactions, assess_test (verdict and findings),
+compare_tests (two runs). These tools compute the statistics and verdicts: quote them rather than
+computing your own. Times are in ms, sizes in bytes, rates per second. Results carry OctoPerf UI
+links: give them to the user."""
+READ_ONLY_NOTE = " This server is read-only: it cannot launch or stop tests."
 
 
 def prose(text: str | None) -> str:
@@ -660,24 +1412,39 @@ LAUNCH = ToolAnnotations(
     idempotent_hint=False,
     open_world_hint=True,
 )
+STOP = ToolAnnotations(
+    title="Stop a running test",
+    read_only_hint=False,
+    destructive_hint=True,
+    idempotent_hint=True,
+    open_world_hint=False,
+)
 # (tool, annotations, starts or stops a test), in the order of the workflow.
 TOOLS = (
     (list_workspaces, read("List workspaces"), False),
     (list_projects, read("List projects"), False),
     (list_scenarios, read("List scenarios"), False),
+    (list_tests, read("List past test runs"), False),
     (run_scenario, LAUNCH, True),
     (get_test_status, read("Test status"), False),
+    (wait_for_test, read("Wait for a test to end"), False),
+    (stop_test, STOP, True),
     (get_test_metrics, read("Test metrics"), False),
+    (get_test_transactions, read("Per-transaction statistics"), False),
+    (compare_tests, read("Compare two test runs"), False),
+    (assess_test, read("Assess a test run"), False),
     (get_report, read("Bench report"), False),
 )
+PROMPTS = {"analyse_test": analyse_test, "compare_tests": compare_prompt}
 
 
 def build_server(
     settings: Settings,
     transport: httpx2.AsyncBaseTransport | None = None,
     sleep: Callable[[float], Awaitable[Any]] = anyio.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> MCPServer:
-    """The MCP server for these settings; tests pass an httpx2.MockTransport and a fake sleep."""
+    """The MCP server for these settings; tests pass an httpx2.MockTransport and a fake clock."""
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer):
@@ -687,7 +1454,7 @@ def build_server(
         async with httpx2.AsyncClient(
             base_url=settings.api_url, headers=headers, timeout=TIMEOUT_S, transport=transport
         ) as client:
-            yield OctoPerf(client, settings, sleep)
+            yield OctoPerf(client, settings, sleep, clock)
 
     server = MCPServer(
         "octoperf",
@@ -698,6 +1465,8 @@ def build_server(
     for tool, annotations, acts in TOOLS:
         if not (acts and settings.read_only):
             server.add_tool(tool, description=prose(tool.__doc__), annotations=annotations)
+    for name, prompt in PROMPTS.items():
+        server.add_prompt(Prompt.from_function(prompt, name=name, description=prose(prompt.__doc__)))
     return server
 
 

@@ -12,7 +12,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from support import connect, fail
 
-from octoperf_mcp import DEFAULT_API_URL, Settings
+from octoperf_mcp import DEFAULT_API_URL, TOOLS, Settings
 
 pytestmark = pytest.mark.anyio
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tools_list.json"
@@ -40,13 +40,16 @@ async def test_tools_list_stays_under_1500_bytes_a_tool(client):
     assert size / len(tools) < 1500, f"{size} bytes for {len(tools)} tools"
 
 
-async def test_reading_tools_say_so_and_the_launch_says_it_is_destructive(client):
+async def test_reading_tools_say_so_and_launch_and_stop_say_they_are_destructive(client):
     annotations = {t["name"]: t["annotations"] for t in await tools_list(client)}
-    launch = annotations.pop("run_scenario")
+    launch, stop = annotations.pop("run_scenario"), annotations.pop("stop_test")
     assert launch["destructiveHint"] is True
     assert launch["idempotentHint"] is False
     assert launch["openWorldHint"] is True
     assert launch["readOnlyHint"] is False
+    assert stop["destructiveHint"] is True
+    assert stop["idempotentHint"] is True  # stopping a stopped test changes nothing
+    assert stop["readOnlyHint"] is False
     assert all(a["readOnlyHint"] for a in annotations.values())
 
 
@@ -55,27 +58,35 @@ async def test_the_launch_description_warns_that_it_costs_credits(client):
     assert "CONSUMES OCTOPERF CREDITS" in launch["description"]
 
 
-async def test_read_only_mode_hides_the_launch_and_refuses_it_by_name(octoperf):
+async def test_read_only_mode_hides_launch_and_stop_and_refuses_them_by_name(octoperf):
     async with connect(octoperf, Settings(api_key=KEY, api_url=BASE, read_only=True)) as client:
         names = [t["name"] for t in await tools_list(client)]
-        message = await fail(client, "run_scenario", scenario_id="scn-1")
+        launch = await fail(client, "run_scenario", scenario_id="scn-1")
+        stop = await fail(client, "stop_test", bench_result_id="br-1")
         instructions = client.instructions
     assert names == [
         "list_workspaces",
         "list_projects",
         "list_scenarios",
+        "list_tests",
         "get_test_status",
+        "wait_for_test",
         "get_test_metrics",
+        "get_test_transactions",
+        "compare_tests",
+        "assess_test",
         "get_report",
     ]
-    assert "Unknown tool" in message
-    assert "read-only" in instructions
+    assert "Unknown tool" in launch
+    assert "Unknown tool" in stop
+    assert "read-only: it cannot launch or stop tests" in instructions
     assert not octoperf.requests
 
 
 async def test_the_instructions_explain_the_chain_and_the_call_order(client):
     assert "workspace > project > scenario" in client.instructions
     assert "list_workspaces > list_projects > list_scenarios > run_scenario" in client.instructions
+    assert "> wait_for_test" in client.instructions
 
 
 @pytest.mark.parametrize(
@@ -115,7 +126,7 @@ async def test_the_script_serves_mcp_on_stdio_with_nothing_else_on_stdout_and_no
     server = StdioServerParameters(command=sys.executable, args=[str(SCRIPT)], env=env)
     with tempfile.TemporaryFile("w+") as stderr:
         async with Client(stdio_client(server, errlog=stderr), message_handler=on_message) as client:
-            assert len((await client.list_tools()).tools) == 7
+            assert len((await client.list_tools()).tools) == len(TOOLS)
             result = await client.call_tool("list_workspaces", {})
         stderr.seek(0)
         log = stderr.read()

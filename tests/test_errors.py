@@ -5,7 +5,7 @@ import pytest
 from fake_octoperf import BASE, KEY
 from support import connect, fail, ok
 
-from octoperf_mcp import Settings
+from octoperf_mcp import TOOLS, Settings
 
 pytestmark = pytest.mark.anyio
 LAUNCH = "/runtime/scenarios/run/scn-1"
@@ -20,7 +20,7 @@ async def test_a_rejected_key_says_to_check_octoperf_api_key(octoperf):
 
 async def test_without_a_key_the_tools_are_listed_and_every_call_names_the_variable(octoperf):
     async with connect(octoperf, Settings(api_key=None, api_url=BASE)) as client:
-        assert len((await client.list_tools()).tools) == 7
+        assert len((await client.list_tools()).tools) == len(TOOLS)
         message = await fail(client, "get_test_status", bench_result_id="br-1")
     assert message.startswith("OCTOPERF_API_KEY is not set: create one in OctoPerf under Account > Profile")
     assert not octoperf.requests
