@@ -128,6 +128,11 @@ BETTER = {
     "RESPONSE_TIME_AVG": LOWER, "RESPONSE_TIME_MEDIAN": LOWER, "RESPONSE_TIME_PERCENTILE_90": LOWER,
     "RESPONSE_TIME_PERCENTILE_95": LOWER, "RESPONSE_TIME_PERCENTILE_99": LOWER,
 }  # fmt: skip
+# The metrics an assessment shows and a comparison's headline names first.
+KEY_METRICS = (
+    "HITS_TOTAL", "HITS_RATE", "ERRORS_PERCENT", "RESPONSE_TIME_AVG", "RESPONSE_TIME_MEDIAN",
+    "RESPONSE_TIME_PERCENTILE_95", "RESPONSE_TIME_PERCENTILE_99", "THROUGHPUT_RATE",
+)  # fmt: skip
 # Per-action statistics asked of /analysis/metrics/table, in the order of the Transaction fields.
 TABLE_METRICS = (
     "HITS_TOTAL", "ERRORS_TOTAL", "RESPONSE_TIME_AVG",
@@ -159,6 +164,8 @@ ID_KINDS = {
     "project_id": ("project", "list_projects"),
     "scenario_id": ("scenario", "list_scenarios"),
     "bench_result_id": ("test run (bench result)", "run_scenario or list_tests"),
+    "baseline_bench_result_id": ("earlier, reference test run", "list_tests"),
+    "candidate_bench_result_id": ("test run to judge against the baseline", "list_tests or run_scenario"),
     "bench_report_id": ("bench report", "run_scenario"),
 }
 MAX_IN_FLIGHT = 8  # requests to OctoPerf at once, whatever the tools ask
@@ -631,6 +638,8 @@ WorkspaceId = id_param("workspace_id")
 ProjectId = id_param("project_id")
 ScenarioId = id_param("scenario_id")
 BenchResultId = id_param("bench_result_id")
+BaselineId = id_param("baseline_bench_result_id")
+CandidateId = id_param("candidate_bench_result_id")
 BenchReportId = id_param("bench_report_id")
 
 
@@ -859,12 +868,11 @@ async def list_tests(
         {"project_id": project_id},
         on_status={status: refused.format(status) for status in (404, 405)},
     )
-    newest = sorted(reports, key=lambda r: r.created or EPOCH, reverse=True)
     owner: dict[str, Entity] = {}  # each run's own report: the one with the fewest runs in it
-    for report in sorted(newest, key=lambda r: len(r.bench_result_ids)):
+    for report in sorted(reports, key=lambda r: len(r.bench_result_ids)):
         for run_id in report.bench_result_ids:
             owner.setdefault(run_id, report)
-    order = list(dict.fromkeys(run_id for r in newest for run_id in r.bench_result_ids))
+    order = sorted(owner, key=lambda run_id: owner[run_id].created or EPOCH, reverse=True)
     found: list[Entity] = []
     checked = 0
     while len(found) < limit and checked < min(len(order), MAX_LOOKUPS):
@@ -1082,8 +1090,8 @@ def to_run(result: Entity) -> Run:
 
 
 async def compare_tests(
-    baseline_bench_result_id: BenchResultId,
-    candidate_bench_result_id: BenchResultId,
+    baseline_bench_result_id: BaselineId,
+    candidate_bench_result_id: CandidateId,
     ctx: Context,
     tolerance_percent: Annotated[
         float, Field(ge=0, le=100, description="Changes within plus or minus this % count as unchanged.")
@@ -1094,7 +1102,10 @@ async def compare_tests(
     the transactions whose p95 regressed most, and a verdict: regression, improvement, mixed,
     no significant change or not comparable. Read-only, about eight API requests."""
     api = api_of(ctx)
-    ids = (baseline_bench_result_id, candidate_bench_result_id)
+    ids = (
+        check_id("baseline_bench_result_id", baseline_bench_result_id),
+        check_id("candidate_bench_result_id", candidate_bench_result_id),
+    )
     compared = [m for m in DEFAULT_METRICS if m in BETTER]
     base, cand = await gather(*(bench_result(api, i) for i in ids))
     projects = {base.design_project_id, cand.design_project_id}
@@ -1158,6 +1169,7 @@ async def compare_tests(
         verdict = "regression" if "worse" in verdicts else "improvement" if "better" in verdicts else None
         verdict = verdict or "no significant change"
     moved = [c for c in changes if c.verdict in ("better", "worse")]
+    moved = [c for c in moved if c.name in KEY_METRICS] or moved
     moved.sort(key=lambda c: -abs(c.change_percent) if c.change_percent is not None else -math.inf)
     parts = [
         f"{c.name} {num(c.baseline)} -> {num(c.candidate)} {c.unit}"  # type: ignore[arg-type]
@@ -1192,10 +1204,6 @@ async def compare_tests(
 ERROR_RATE_LIMIT = 1.0  # error_rate: more than 1 % of requests failed
 LONG_TAIL_FACTOR = 5.0  # long_tail: p99 more than 5 times the median
 TOP_FINDINGS = 3  # slowest (by p95) and most_errors: this many transactions each
-KEY_METRICS = (
-    "HITS_TOTAL", "HITS_RATE", "ERRORS_PERCENT", "RESPONSE_TIME_AVG", "RESPONSE_TIME_MEDIAN",
-    "RESPONSE_TIME_PERCENTILE_95", "RESPONSE_TIME_PERCENTILE_99", "THROUGHPUT_RATE",
-)  # fmt: skip
 SLA_METRICS = {
     "avg_ms": "RESPONSE_TIME_AVG",
     "p95_ms": "RESPONSE_TIME_PERCENTILE_95",
@@ -1371,7 +1379,7 @@ def analyse_test(bench_result_id: BenchResultId) -> str:
     three recommendations, each tied to a finding. Quote numbers from the tools; never estimate.""")
 
 
-def compare_prompt(baseline_bench_result_id: BenchResultId, candidate_bench_result_id: BenchResultId) -> str:
+def compare_prompt(baseline_bench_result_id: BaselineId, candidate_bench_result_id: CandidateId) -> str:
     """Compare two test runs and explain what got better or worse."""
     return prose(f"""Compare OctoPerf test runs {baseline_bench_result_id} (baseline) and
     {candidate_bench_result_id} (candidate) with compare_tests. Start with its verdict and

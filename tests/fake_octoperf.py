@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 import httpx2
 
 KEY = "0c6f3e1a-5b7d-4f2e-9a41-7d2c8e6b1f05"
@@ -39,6 +40,54 @@ SUMMARY = {
     "SENT_BYTES_RATE": 1747.6,
     "LATENCY_AVG": 0.2,
 }
+# The same scenario a day earlier (br-0): faster and with fewer errors, so br-1 is a regression.
+BASELINE = SUMMARY | {
+    "ERRORS_TOTAL": 24.0,
+    "ERRORS_RATE": 0.04,
+    "ERRORS_PERCENT": 0.2,
+    "RESPONSE_TIME_AVG": 0.45,
+    "RESPONSE_TIME_MEDIAN": 0.42,
+    "RESPONSE_TIME_PERCENTILE_90": 0.85,
+    "RESPONSE_TIME_PERCENTILE_95": 1.0,
+    "RESPONSE_TIME_PERCENTILE_99": 2.0,
+}
+DAY = 86_400_000
+
+
+def action_name(i: int) -> str:
+    return f"GET /shop/page-{i}"
+
+
+def table(n: int, slower: dict[int, float] | None = None) -> list[dict[str, Any]]:
+    """/analysis/metrics/table rows for actions act-0..act-{n-1}, values in the order of the
+    server's TABLE_METRICS (hits, errors, avg, p90, p95, p99), times in seconds. Action i gets
+    slower with i; `slower` multiplies the times of chosen actions."""
+    rows = []
+    for i in range(n):
+        avg = (0.1 + 0.01 * i) * (slower or {}).get(i, 1.0)
+        values = [1000.0 - i, float(i % 7 == 3) * i, avg, avg * 1.5, avg * 2, avg * 3]
+        rows.append({"actionId": f"act-{i}", "values": [{"value": v} for v in values]})
+    return rows
+
+
+def virtual_users(n: int) -> list[dict[str, Any]]:
+    """The project's virtual users: actions act-0..act-{n-1}, the first five inside a container."""
+    actions = [{"@type": "HttpAction", "id": f"act-{i}", "name": action_name(i)} for i in range(n)]
+    container = {"@type": "ContainerAction", "id": "ctr-1", "name": "Checkout", "children": actions[:5]}
+    return [entity("vu-1", "Shopper", projectId="prj-1", type="HTTP", children=[container, *actions[5:]])]
+
+
+def bench_result(id: str, state: str, created: int = T0, seconds: int = 630, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": id,
+        "batchId": f"batch-{id}",
+        "scenarioId": "scn-1",
+        "designProjectId": "prj-1",
+        "resultProjectId": "prj-1",
+        "state": state,
+        "created": created,
+        "lastModified": created + seconds * 1000,
+    } | fields
 
 
 def entity(id: str, name: str, **fields: Any) -> dict[str, Any]:
@@ -53,7 +102,7 @@ def entity(id: str, name: str, **fields: Any) -> dict[str, Any]:
     } | fields
 
 
-def bench_report(id: str, name: str, bench_result_id: str) -> dict[str, Any]:
+def bench_report(id: str, name: str, bench_result_id: str, **fields: Any) -> dict[str, Any]:
     metric = {
         "id": "HITS_TOTAL",
         "type": "HIT",
@@ -83,13 +132,7 @@ def bench_report(id: str, name: str, bench_result_id: str) -> dict[str, Any]:
             },
         ],
         "configs": [],
-    }
-
-
-def summary(request: httpx2.Request) -> httpx2.Response:
-    """POST /analysis/metrics/summary: one number per requested metric, in order."""
-    metrics = json.loads(request.content)["metrics"]
-    return httpx2.Response(200, json=[SUMMARY.get(m["id"]) for m in metrics])
+    } | fields
 
 
 def launch(request: httpx2.Request) -> httpx2.Response:
@@ -138,19 +181,23 @@ def default_routes() -> dict[tuple[str, str], Any]:
         ],
         ("GET", "/runtime/scenarios/scn-1"): entity("scn-1", "Checkout 100 users", projectId="prj-1"),
         ("POST", "/runtime/scenarios/run/scn-1"): launch,
-        ("GET", "/runtime/bench-results/br-1"): {
-            "id": "br-1",
-            "batchId": "batch-1",
-            "scenarioId": "scn-1",
-            "designProjectId": "prj-1",
-            "resultProjectId": "prj-1",
-            "state": "FINISHED",
-            "created": T0,
-            "lastModified": T0 + 630_000,
-        },
+        ("GET", "/runtime/bench-results/br-0"): bench_result("br-0", "FINISHED", created=T0 - DAY),
+        ("GET", "/runtime/bench-results/br-1"): bench_result("br-1", "FINISHED"),
+        ("GET", "/runtime/bench-results/progress/br-0"): {"value": 100.0},
         ("GET", "/runtime/bench-results/progress/br-1"): {"value": 100.0},
-        ("POST", "/analysis/metrics/summary"): summary,
         ("GET", "/analysis/bench-reports/rep-1"): bench_report("rep-1", "Checkout 100 users", "br-1"),
+        ("GET", "/analysis/bench-reports/by-project/prj-1"): [
+            bench_report("rep-0", "Checkout, before the release", "br-0", created=T0 - DAY),
+            bench_report("rep-1", "Checkout 100 users", "br-1", created=T0),
+            # a comparison report over both runs: neither run's own report
+            bench_report("rep-c", "Before/after", "br-0", benchResultIds=["br-0", "br-1"], created=T0 + DAY),
+        ],
+        ("GET", "/design/virtual-users/by-project/prj-1"): virtual_users(200),
+        ("POST", "/analysis/threshold-alarms"): [
+            {"id": "alarm-1", "severity": "PASSED"},
+            {"id": "alarm-2", "severity": "PASSED"},
+            {"id": "alarm-3", "severity": "WARNING"},
+        ],
     }
 
 
@@ -162,9 +209,15 @@ class FakeOctoPerf:
         self.requests: list[httpx2.Request] = []
         self.unexpected: list[str] = []
         self.sleeps: list[float] = []
+        self.now = 0.0  # the server's clock: it only moves when the server sleeps
+        self.hold: anyio.Event | None = None  # set: the server's sleeps last until it is set
+        self.summaries = {"br-0": BASELINE, "br-1": SUMMARY, "br-2": SUMMARY}
+        self.tables = {"br-0": table(20), "br-1": table(20, slower={4: 2.0, 9: 1.5})}
         self.routes: dict[tuple[str, str], list[Answer]] = {}
         for (method, path), answer in default_routes().items():
             self.answer(method, path, answer)
+        self.answer("POST", "/analysis/metrics/summary", self.summary)
+        self.answer("POST", "/analysis/metrics/table", self.table)
 
     def answer(self, method: str, path: str, *answers: Answer) -> None:
         """Script a route: each request takes the next answer; the last one repeats."""
@@ -173,8 +226,25 @@ class FakeOctoPerf:
     def sent(self, method: str, path: str) -> list[httpx2.Request]:
         return [r for r in self.requests if r.method == method and r.url.path == path]
 
-    async def sleep(self, seconds: float) -> None:  # the server's backoff, recorded, not slept
+    async def sleep(self, seconds: float) -> None:  # the server's waits, recorded, not slept
         self.sleeps.append(seconds)
+        self.now += seconds
+        if self.hold:
+            await self.hold.wait()
+
+    def clock(self) -> float:
+        return self.now
+
+    def summary(self, request: httpx2.Request) -> httpx2.Response:
+        """POST /analysis/metrics/summary: one number per requested metric, in order."""
+        metrics = json.loads(request.content)["metrics"]
+        values = self.summaries[metrics[0]["benchResultId"]]
+        return httpx2.Response(200, json=[values.get(m["id"]) for m in metrics])
+
+    def table(self, request: httpx2.Request) -> httpx2.Response:
+        """POST /analysis/metrics/table: one row per action."""
+        metrics = json.loads(request.content)["metrics"]
+        return httpx2.Response(200, json=self.tables[metrics[0]["benchResultId"]])
 
     def handler(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)

@@ -14,6 +14,7 @@ def connect(octoperf: FakeOctoPerf, settings: Settings | None = None) -> Client:
         settings or Settings(api_key=KEY, api_url=BASE),
         transport=httpx2.MockTransport(octoperf.handler),
         sleep=octoperf.sleep,
+        clock=octoperf.clock,
     )
     return Client(server)
 
