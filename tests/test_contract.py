@@ -40,6 +40,12 @@ async def test_tools_list_stays_under_1500_bytes_a_tool(client):
     assert size / len(tools) < 1500, f"{size} bytes for {len(tools)} tools"
 
 
+async def test_the_text_copy_of_a_result_is_its_structured_content_as_compact_json(client):
+    result = await client.call_tool("get_test_metrics", {"bench_result_id": "br-1"})
+    (text,) = result.content
+    assert text.text == json.dumps(result.structured_content, separators=(",", ":"))
+
+
 async def test_reading_tools_say_so_and_launch_and_stop_say_they_are_destructive(client):
     annotations = {t["name"]: t["annotations"] for t in await tools_list(client)}
     launch, stop = annotations.pop("run_scenario"), annotations.pop("stop_test")
