@@ -1085,14 +1085,92 @@ def judge(metric: str, baseline: float | None, candidate: float | None, toleranc
     return "better" if (candidate < baseline) == (BETTER[metric] == LOWER) else "worse"
 
 
-def far_apart(a: float | None, b: float | None) -> bool:
-    return bool(a and b and a > 0 and b > 0 and max(a, b) / min(a, b) > COMPARABLE_RATIO)
-
-
 def to_run(result: Entity) -> Run:
     return brief(
         Run, result, bench_result_id=result.id, state=result.state or "UNKNOWN", duration_s=elapsed_s(result)
     )
+
+
+def comparability(runs: Mapping[str, Run], hits: tuple[float | None, float | None]) -> list[str]:
+    """Why two runs may not be comparable; the first warnings are about runs not FINISHED."""
+    base, cand = runs["baseline"], runs["candidate"]
+    warnings = [
+        f"Not FINISHED: the {role} is {run.state}; such a run covers part of a test at most."
+        for role, run in runs.items()
+        if run.state != "FINISHED"
+    ]
+    if base.bench_result_id == cand.bench_result_id:
+        warnings.append("Both ids name the same test run.")
+    if base.scenario_id and cand.scenario_id and base.scenario_id != cand.scenario_id:
+        warnings.append(
+            f"Different scenarios ({base.scenario_id}, {cand.scenario_id}): the load profiles may differ."
+        )
+    for what, (a, b), unit in (
+        ("Hit counts", hits, ""),
+        ("Durations", (base.duration_s, cand.duration_s), " s"),
+    ):
+        if a and b and a > 0 and b > 0 and max(a, b) / min(a, b) > COMPARABLE_RATIO:
+            warnings.append(
+                f"{what} differ more than {COMPARABLE_RATIO:g}x ({num(a)}{unit} vs {num(b)}{unit}):"
+                " the runs did not do the same work."
+            )
+    return warnings
+
+
+def regressions(
+    before: list[Transaction], after: list[Transaction], tolerance: float
+) -> tuple[int, int, list[TransactionChange]]:
+    """Transactions matched by name (the first of a name wins): how many match, how many do not,
+    and those whose p95 got worse, worst first."""
+    old = {t.name: t for t in reversed(before)}
+    new = {t.name: t for t in reversed(after)}
+    worse = [
+        TransactionChange(
+            name=name,
+            baseline_p95_ms=old[name].p95_ms,
+            candidate_p95_ms=new[name].p95_ms,
+            change_percent=change_percent(old[name].p95_ms, new[name].p95_ms),
+        )
+        for name in old.keys() & new.keys()
+        if judge("RESPONSE_TIME_PERCENTILE_95", old[name].p95_ms, new[name].p95_ms, tolerance) == "worse"
+    ]
+    worse.sort(key=lambda t: (-math.inf if t.change_percent is None else -t.change_percent, t.name))
+    return len(old.keys() & new.keys()), len(old.keys() ^ new.keys()), worse
+
+
+def verdict_of(changes: list[Change], comparable: bool) -> str:
+    verdicts = {c.verdict for c in changes}
+    if not comparable or verdicts <= {"n/a"}:
+        return "not comparable"
+    if {"better", "worse"} <= verdicts:
+        return "mixed"
+    if "worse" in verdicts:
+        return "regression"
+    return "improvement" if "better" in verdicts else "no significant change"
+
+
+def headline_of(
+    verdict: str, changes: list[Change], regressed: list[TransactionChange], why: list[str]
+) -> str:
+    """The verdict and its evidence: the 3 largest changes, key metrics first, and the worst
+    transaction; for runs that are not comparable, why."""
+    moved = [c for c in changes if c.verdict in ("better", "worse")]
+    moved = [c for c in moved if c.name in KEY_METRICS] or moved
+    moved.sort(key=lambda c: -math.inf if c.change_percent is None else -abs(c.change_percent))
+    parts = [
+        f"{c.name} {num(c.baseline)} -> {num(c.candidate)} {c.unit}"  # type: ignore[arg-type]
+        + ("" if c.change_percent is None else f" ({c.change_percent:+.1f} %)")
+        for c in moved[:3]
+    ]
+    if regressed:
+        worst = regressed[0]
+        parts.append(
+            f"most regressed transaction: {worst.name} p95 {num(worst.baseline_p95_ms)} ->"
+            f" {num(worst.candidate_p95_ms)} ms"
+        )
+    if verdict == "not comparable":
+        parts = why or ["no metric has a value in both runs"]
+    return f"{verdict}: " + ("; ".join(parts) or "every metric within the tolerance")
 
 
 async def compare_tests(
@@ -1115,12 +1193,12 @@ async def compare_tests(
     compared = [m for m in DEFAULT_METRICS if m in BETTER]
     base, cand = await gather(*(bench_result(api, i) for i in ids))
     projects = {base.design_project_id, cand.design_project_id}
-    base_metrics, cand_metrics, base_rows, cand_rows, *names = await gather(
+    base_metrics, cand_metrics, base_rows, cand_rows, *found_names = await gather(
         *(summary_of(api, i, compared) for i in ids),
         *(table_rows(api, i) for i in ids),
         *(action_names(api, p) for p in projects),
     )
-    names = {k: v for found in names for k, v in found.items()}
+    names = {k: v for found in found_names for k, v in found.items()}
     changes = [
         Change(
             name=b.name,
@@ -1134,73 +1212,23 @@ async def compare_tests(
         for b, c in zip(base_metrics, cand_metrics, strict=True)
     ]
     runs = {"baseline": to_run(base), "candidate": to_run(cand)}
-    warnings = ["Both ids name the same test run."] if ids[0] == ids[1] else []
-    if base.scenario_id and cand.scenario_id and base.scenario_id != cand.scenario_id:
-        warnings.append(
-            f"Different scenarios ({base.scenario_id}, {cand.scenario_id}): the load profiles may differ."
-        )
+    hits = next((c.baseline, c.candidate) for c in changes if c.name == "HITS_TOTAL")
+    warnings = comparability(runs, hits)
     unfinished = [f"the {role} is {run.state}" for role, run in runs.items() if run.state != "FINISHED"]
-    if unfinished:
-        warnings.append(f"Not FINISHED: {', '.join(unfinished)}; such a run covers part of a test at most.")
-    hits = next(((c.baseline, c.candidate) for c in changes if c.name == "HITS_TOTAL"), (None, None))
-    durations = (runs["baseline"].duration_s, runs["candidate"].duration_s)
-    for what, (a, b), unit in (("Hit counts", hits, ""), ("Durations", durations, " s")):
-        if far_apart(a, b):
-            warnings.append(
-                f"{what} differ more than {COMPARABLE_RATIO:g}x ({num(a)}{unit} vs {num(b)}{unit}):"  # type: ignore[arg-type]
-                " the runs did not do the same work."
-            )
-
-    before = {t.name: t for t in reversed(to_transactions(base_rows, names))}  # first of a name wins
-    after = {t.name: t for t in reversed(to_transactions(cand_rows, names))}
-    regressed = [
-        TransactionChange(
-            name=name,
-            baseline_p95_ms=before[name].p95_ms,
-            candidate_p95_ms=after[name].p95_ms,
-            change_percent=change_percent(before[name].p95_ms, after[name].p95_ms),
-        )
-        for name in after.keys() & before.keys()
-        if judge("RESPONSE_TIME_PERCENTILE_95", before[name].p95_ms, after[name].p95_ms, tolerance_percent)
-        == "worse"
-    ]
-    regressed.sort(key=lambda t: (-math.inf if t.change_percent is None else -t.change_percent, t.name))
-
-    verdicts = {c.verdict for c in changes}
-    if unfinished or verdicts <= {"n/a"}:
-        verdict = "not comparable"
-    elif {"better", "worse"} <= verdicts:
-        verdict = "mixed"
-    else:
-        verdict = "regression" if "worse" in verdicts else "improvement" if "better" in verdicts else None
-        verdict = verdict or "no significant change"
-    moved = [c for c in changes if c.verdict in ("better", "worse")]
-    moved = [c for c in moved if c.name in KEY_METRICS] or moved
-    moved.sort(key=lambda c: -abs(c.change_percent) if c.change_percent is not None else -math.inf)
-    parts = [
-        f"{c.name} {num(c.baseline)} -> {num(c.candidate)} {c.unit}"  # type: ignore[arg-type]
-        + (f" ({c.change_percent:+.1f} %)" if c.change_percent is not None else "")
-        for c in moved[:3]
-    ]
-    if regressed:
-        worst = regressed[0]
-        parts.append(
-            f"most regressed transaction: {worst.name} p95 {num(worst.baseline_p95_ms)} ->"
-            f" {num(worst.candidate_p95_ms)} ms"
-        )
-    if verdict == "not comparable":
-        parts = unfinished or ["no metric has a value in both runs"]
-    headline = f"{verdict}: " + ("; ".join(parts) or f"every metric within {tolerance_percent:g} %")
+    matched, unmatched, regressed = regressions(
+        to_transactions(base_rows, names), to_transactions(cand_rows, names), tolerance_percent
+    )
+    verdict = verdict_of(changes, comparable=not unfinished)
     return Comparison(
         verdict=verdict,
-        headline=headline,
+        headline=headline_of(verdict, changes, regressed, unfinished),
         tolerance_percent=tolerance_percent,
         baseline=runs["baseline"],
         candidate=runs["candidate"],
         warnings=warnings,
         metrics=changes,
-        transactions_matched=len(after.keys() & before.keys()),
-        transactions_unmatched=len(after.keys() ^ before.keys()),
+        transactions_matched=matched,
+        transactions_unmatched=unmatched,
         top_regressions=regressed[:TOP_REGRESSIONS],
         regressions_left_out=max(0, len(regressed) - TOP_REGRESSIONS),
     )
@@ -1313,11 +1341,13 @@ async def assess_test(
     state = result.state or "UNKNOWN"
     metrics: list[Metric] = []
     rows: list[Transaction] = []
+    alarms, alarms_note = None, f"Not read: the test is {state}."
     if state in HAS_DATA:
-        metrics, table, names = await gather(
+        metrics, table, names, (alarms, alarms_note) = await gather(
             summary_of(api, bench_result_id, DEFAULT_METRICS),
             table_rows(api, bench_result_id),
             action_names(api, result.design_project_id),
+            alarms_of(api, bench_result_id),
         )
         rows = to_transactions(table, names)
     values = {m.name: m.value for m in metrics}
@@ -1335,7 +1365,6 @@ async def assess_test(
                 result="n/a" if seen is None else "PASS" if seen <= limit else "FAIL",
             )
         )
-    alarms, alarms_note = await alarms_of(api, bench_result_id) if state in HAS_DATA else (None, None)
     findings = findings_of(state, values, rows)
     levels = {f.level for f in findings} | {"fail" for c in criteria if c.result == "FAIL"}
     levels |= {
@@ -1352,7 +1381,7 @@ async def assess_test(
         metrics=[m for m in metrics if m.name in KEY_METRICS],
         sla=criteria,
         threshold_alarms=alarms,
-        alarms_note=alarms_note if state in HAS_DATA else f"Not read: the test is {state}.",
+        alarms_note=alarms_note,
         findings=findings,
     )
 
