@@ -1150,7 +1150,7 @@ def verdict_of(changes: list[Change], comparable: bool) -> str:
 
 
 def headline_of(
-    verdict: str, changes: list[Change], regressed: list[TransactionChange], why: list[str]
+    verdict: str, changes: list[Change], regressed: list[TransactionChange], why: list[str], tolerance: float
 ) -> str:
     """The verdict and its evidence: the 3 largest changes, key metrics first, and the worst
     transaction; for runs that are not comparable, why."""
@@ -1170,7 +1170,7 @@ def headline_of(
         )
     if verdict == "not comparable":
         parts = why or ["no metric has a value in both runs"]
-    return f"{verdict}: " + ("; ".join(parts) or "every metric within the tolerance")
+    return f"{verdict}: " + ("; ".join(parts) or f"every metric within {tolerance:g} %")
 
 
 async def compare_tests(
@@ -1221,7 +1221,7 @@ async def compare_tests(
     verdict = verdict_of(changes, comparable=not unfinished)
     return Comparison(
         verdict=verdict,
-        headline=headline_of(verdict, changes, regressed, unfinished),
+        headline=headline_of(verdict, changes, regressed, unfinished, tolerance_percent),
         tolerance_percent=tolerance_percent,
         baseline=runs["baseline"],
         candidate=runs["candidate"],
