@@ -39,6 +39,18 @@ async def test_wait_for_test_notifies_progress_in_order_up_to_100_and_returns_th
     assert octoperf.sleeps == [10, 10, 5]  # faster near the end
 
 
+async def test_progress_notifications_never_go_back_even_when_octoperf_does(client, octoperf):
+    script(octoperf, ("RUNNING", 40.0), ("RUNNING", 35.0), ("RUNNING", 60.0), ("FINISHED", 100.0))
+    shown = []
+
+    async def on_progress(progress, total, message):
+        shown.append(progress)
+
+    await client.call_tool("wait_for_test", {"bench_result_id": "br-2"}, progress_callback=on_progress)
+    assert shown == sorted(shown)
+    assert shown[-2:] == [60, 100]
+
+
 async def test_wait_for_test_times_out_with_finished_false_so_the_model_calls_again(client, octoperf):
     script(octoperf, ("RUNNING", 40.0))
     result = await ok(client, "wait_for_test", bench_result_id="br-2", timeout_s=25)
