@@ -818,7 +818,10 @@ async def wait_for_test(
         await api.sleep(min(POLL_NEAR_END_S if shown >= 90 else POLL_S, timeout_s - waited))
     metrics = await summary_of(api, bench_result_id, DEFAULT_METRICS) if status.state == "FINISHED" else None
     if metrics is not None:
-        next_step = "Done. Per-transaction statistics: get_test_transactions; a verdict: assess_test."
+        next_step = (  # jmeter-java-dsl waits for two equal reads: OctoPerf settles them after the end
+            "Done; statistics can still settle for about 30 s after the end. Per-transaction"
+            " statistics: get_test_transactions; a verdict: assess_test."
+        )
     elif status.finished:
         next_step = f"The test ended {status.state} ({status.meaning}): no summary was read."
     else:
