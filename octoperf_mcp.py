@@ -12,6 +12,7 @@ Layout, top to bottom: configuration, OctoPerf facts, HTTP layer, models, tools,
 
 import difflib
 import functools
+import ipaddress
 import json
 import logging
 import math
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any, Literal, TypeVar, get_origin
+from urllib.parse import urlsplit
 
 import anyio
 import httpx2
@@ -48,20 +50,59 @@ KEY_HELP = "create one in OctoPerf under Account > Profile > API key"
 TIMEOUT_S = 30.0
 
 
+class ConfigError(ValueError):
+    """A setting the server cannot start with; its text is the one line main() prints."""
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
+
+
 @dataclass(frozen=True)
 class Settings:
-    """What the server needs; main() reads it from the environment, tests build it directly."""
+    """What the server needs; main() reads it from the environment, tests build it directly.
+    The API URL is checked here, so no server can exist with one that would leak the key."""
 
     api_key: str | None = field(default=None, repr=False)  # never printed, never logged
     api_url: str = DEFAULT_API_URL
     read_only: bool = False
+    allow_http: bool = False  # plain http:// to a host other than this machine
+
+    def __post_init__(self) -> None:
+        try:
+            url = urlsplit(self.api_url)
+            host, scheme = url.hostname or "", url.scheme
+        except ValueError:
+            host = scheme = ""
+        problem = (
+            "must be an http:// or https:// URL, like https://api.octoperf.com"
+            if scheme not in ("http", "https") or not host
+            else "must not carry a user name or password: the API key goes in OCTOPERF_API_KEY"
+            if "@" in url.netloc
+            else "must not carry a query or fragment"
+            if url.query or url.fragment or self.api_url.endswith(("?", "#"))
+            else "uses plain http:// to another machine, which would send the API key unencrypted:"
+            " use https://, or set OCTOPERF_ALLOW_HTTP=1 if the network is trusted"
+            if scheme == "http" and not is_loopback(host) and not self.allow_http
+            else ""
+        )
+        if problem:
+            shown = self.api_url if "@" not in self.api_url else "(not shown: it holds credentials)"
+            raise ConfigError(f"OCTOPERF_API_URL {shown} {problem}.")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        def flag(name: str) -> bool:
+            return env.get(name, "").strip().lower() in {"1", "true", "yes"}
+
         return cls(
             api_key=env.get("OCTOPERF_API_KEY", "").strip() or None,
             api_url=(env.get("OCTOPERF_API_URL", "").strip() or DEFAULT_API_URL).rstrip("/"),
-            read_only=env.get("OCTOPERF_READ_ONLY", "").strip().lower() in {"1", "true", "yes"},
+            read_only=flag("OCTOPERF_READ_ONLY"),
+            allow_http=flag("OCTOPERF_ALLOW_HTTP"),
         )
 
 
@@ -176,8 +217,8 @@ RETRIES = 2  # GETs and read-only POSTs only; a launch is never retried
 BACKOFF_S = 0.5
 MAX_RETRY_AFTER_S = 5.0
 MAY_HAVE_RUN = (
-    " The request may have reached OctoPerf: check in the OctoPerf UI before repeating it"
-    " (a launch costs credits)."
+    " The test MAY have started: check with list_tests or get_test_status (or in the OctoPerf UI)"
+    " before launching again, since a launch costs credits."
 )
 
 
@@ -253,7 +294,8 @@ class OctoPerf:
                 f"OCTOPERF_API_KEY is not set: {KEY_HELP}, then add it to this MCP server's"
                 " environment and restart it."
             )
-        may_have_run = "" if idempotent else MAY_HAVE_RUN
+        # A launch is never retried, and never told "try again" when its answer is lost.
+        again, may_have_run = ("; try again", "") if idempotent else ("", MAY_HAVE_RUN)
         attempts = 1 + (RETRIES if idempotent else 0)
         for attempt in range(attempts):
             response = None
@@ -264,10 +306,10 @@ class OctoPerf:
                 failure = f"Cannot reach {self.settings.api_url}: check OCTOPERF_API_URL and the network."
             except httpx2.TimeoutException:
                 raise ToolError(
-                    f"OctoPerf did not answer within {TIMEOUT_S:g} s; try again later." + may_have_run
+                    f"OctoPerf did not answer within {TIMEOUT_S:g} s{again}." + may_have_run
                 ) from None
             except httpx2.TransportError:
-                failure = "The connection to OctoPerf broke before it answered; try again." + may_have_run
+                failure = f"The connection to OctoPerf broke before it answered{again}." + may_have_run
             else:
                 if response.status_code not in RETRY_STATUSES:
                     break
@@ -277,9 +319,10 @@ class OctoPerf:
             elif failure:
                 raise ToolError(failure) from None
         assert response is not None
+        if not response.is_success and response.status_code >= 500 and may_have_run:
+            raise ToolError(f"OctoPerf failed to answer (HTTP {response.status_code})." + may_have_run)
         if not response.is_success:
-            said = (on_status or {}).get(response.status_code) or self.status_error(response, ids)
-            raise ToolError(said + (may_have_run if response.status_code >= 500 else ""))
+            raise ToolError((on_status or {}).get(response.status_code) or self.status_error(response, ids))
         return self.parse(into, response, f"{method} {path}", may_have_run)
 
     def status_error(self, response: httpx2.Response, ids: Mapping[str, str]) -> str:
@@ -1531,7 +1574,11 @@ def build_server(
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env(os.environ)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as error:
+        print(f"octoperf-mcp: {error}", file=sys.stderr)
+        sys.exit(2)
     if not settings.api_key:
         log.warning("OCTOPERF_API_KEY is not set: tools are listed, but every call will say so.")
     build_server(settings).run()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from support import connect, fail
 
-from octoperf_mcp import DEFAULT_API_URL, TOOLS, Settings
+from octoperf_mcp import DEFAULT_API_URL, TOOLS, ConfigError, Settings
 
 pytestmark = pytest.mark.anyio
 SNAPSHOT = Path(__file__).parent / "snapshots" / "tools_list.json"
@@ -113,6 +114,62 @@ async def test_the_instructions_explain_the_chain_and_the_call_order(client):
 )
 def test_settings_come_from_the_environment(env, expected):
     assert Settings.from_env(env) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://octoperf.example.com",
+        "https://octoperf.example.com:8443/api",
+        "http://127.0.0.1:8090",
+        "http://localhost:8090",
+        "http://[::1]:8090",
+    ],
+)
+def test_https_urls_and_plain_http_on_this_machine_are_accepted(url):
+    assert Settings.from_env({"OCTOPERF_API_URL": url}).api_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ftp://octoperf.example.com", "must be an http:// or https:// URL"),
+        ("octoperf.example.com", "must be an http:// or https:// URL"),
+        ("https://", "must be an http:// or https:// URL"),
+        ("https://[::1", "must be an http:// or https:// URL"),
+        ("https://user:secret@octoperf.example.com", "must not carry a user name or password"),
+        ("https://octoperf.example.com/?token=x", "must not carry a query or fragment"),
+        ("https://octoperf.example.com/#x", "must not carry a query or fragment"),
+        ("http://octoperf.example.com", "would send the API key unencrypted"),
+        ("http://10.0.0.5:8090", "would send the API key unencrypted"),
+    ],
+)
+def test_an_api_url_that_could_leak_the_key_or_reach_nothing_is_refused(url, problem):
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"OCTOPERF_API_URL": url})
+    assert problem in str(refused.value)
+    assert "secret" not in str(refused.value)
+
+
+def test_plain_http_to_another_machine_is_allowed_only_when_asked():
+    env = {"OCTOPERF_API_URL": "http://octoperf.lan:8090", "OCTOPERF_ALLOW_HTTP": "1"}
+    assert Settings.from_env(env).allow_http is True
+
+
+def test_a_bad_api_url_stops_the_script_with_one_line_and_status_2():
+    env = {
+        "OCTOPERF_API_URL": "http://octoperf.example.com",
+        "OCTOPERF_API_KEY": KEY,
+        "PATH": os.environ["PATH"],
+    }
+    done = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "octoperf-mcp: OCTOPERF_API_URL http://octoperf.example.com uses plain http:// to another machine,"
+        " which would send the API key unencrypted: use https://, or set OCTOPERF_ALLOW_HTTP=1 if the"
+        " network is trusted."
+    ]
 
 
 def test_settings_never_print_the_key():
