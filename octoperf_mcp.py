@@ -389,6 +389,7 @@ def _utc(value: datetime | None) -> datetime | None:
 Text = Annotated[str, BeforeValidator(lambda v: "" if v is None else v)]
 Items = Annotated[list[T], BeforeValidator(lambda v: [] if v is None else v)]
 Timestamp = Annotated[datetime | None, AfterValidator(_utc)]  # epoch ms or ISO in, UTC out
+EPOCH = datetime.min.replace(tzinfo=UTC)  # sorts a missing timestamp last
 
 
 def _compact(schema: dict[str, Any]) -> None:
@@ -471,8 +472,12 @@ class Workspace(Out):
     url: Url
 
 
+LeftOut = Annotated[int, Field(description="How many more exist: lists stop at 100.")]
+
+
 class Workspaces(Out):
     workspaces: list[Workspace]
+    left_out: LeftOut
 
 
 class Project(Out):
@@ -485,7 +490,8 @@ class Project(Out):
 
 class Projects(Out):
     workspace_id: str
-    projects: list[Project]
+    projects: list[Project] = Field(description="Most recently modified first.")
+    left_out: LeftOut
 
 
 class Scenario(Out):
@@ -498,6 +504,7 @@ class Scenario(Out):
 class Scenarios(Out):
     project_id: str
     scenarios: list[Scenario]
+    left_out: LeftOut
 
 
 class Launch(Out):
@@ -705,12 +712,20 @@ async def workspace_of(api: OctoPerf, project_id: str | None) -> str | None:
     return project.workspace_id
 
 
+MAX_LISTED = 100  # items one list answer carries: a huge account must not flood the context
+
+
+def first(found: list[Entity]) -> tuple[list[Entity], int]:
+    """The items a list answer carries, and how many it leaves out."""
+    return found[:MAX_LISTED], max(0, len(found) - MAX_LISTED)
+
+
 async def list_workspaces(ctx: Context) -> Workspaces:
     """List the OctoPerf workspaces the API key's user belongs to, with UI links. Start here:
     a workspace id leads to list_projects. Read-only, one API request."""
     api = api_of(ctx)
-    found = await api.get(list[Entity], "/workspaces/member-of")
-    return Workspaces(workspaces=[brief(Workspace, w, url=api.ui(w.id)) for w in found])
+    shown, left_out = first(await api.get(list[Entity], "/workspaces/member-of"))
+    return Workspaces(workspaces=[brief(Workspace, w, url=api.ui(w.id)) for w in shown], left_out=left_out)
 
 
 async def list_projects(workspace_id: WorkspaceId, ctx: Context) -> Projects:
@@ -719,12 +734,15 @@ async def list_projects(workspace_id: WorkspaceId, ctx: Context) -> Projects:
     api = api_of(ctx)
     path = "/design/projects/by-workspace/{workspace_id}/DESIGN"
     found = await api.get(list[Entity], path, workspace_id=workspace_id)
+    found.sort(key=lambda p: p.last_modified or EPOCH, reverse=True)
+    shown, left_out = first(found)
     return Projects(
         workspace_id=workspace_id,
         projects=[
             brief(Project, p, url=api.ui(p.workspace_id or workspace_id, "project", p.id, "design"))
-            for p in found
+            for p in shown
         ],
+        left_out=left_out,
     )
 
 
@@ -733,13 +751,15 @@ async def list_scenarios(project_id: ProjectId, ctx: Context) -> Scenarios:
     Read-only, two API requests."""
     api = api_of(ctx)
     workspace_id = await workspace_of(api, project_id)
-    found = await api.get(list[Entity], "/runtime/scenarios/by-project/{project_id}", project_id=project_id)
+    path = "/runtime/scenarios/by-project/{project_id}"
+    shown, left_out = first(await api.get(list[Entity], path, project_id=project_id))
     return Scenarios(
         project_id=project_id,
         scenarios=[
             brief(Scenario, s, url=api.ui(workspace_id, "project", project_id, "runtime/scenario", s.id))
-            for s in found
+            for s in shown
         ],
+        left_out=left_out,
     )
 
 
@@ -886,7 +906,6 @@ async def stop_test(bench_result_id: BenchResultId, ctx: Context) -> Stopped:
 
 
 MAX_LOOKUPS = 100  # test runs looked at by one list_tests call (OctoPerf keeps 100 per project)
-EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 async def list_tests(

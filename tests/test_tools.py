@@ -17,7 +17,8 @@ async def test_list_workspaces_gives_ids_names_descriptions_and_ui_links(client)
         "workspaces": [
             {"id": "ws-1", "name": "Acme", "description": "Shop load tests", "url": f"{UI}/ws-1"},
             {"id": "ws-2", "name": "Sandbox", "description": "", "url": f"{UI}/ws-2"},
-        ]
+        ],
+        "left_out": 0,
     }
 
 
@@ -60,6 +61,7 @@ async def test_list_scenarios_links_each_scenario_in_its_workspace_and_drops_the
                 "url": f"{UI}/ws-1/project/prj-1/runtime/scenario/scn-2",
             },
         ],
+        "left_out": 0,
     }
 
 
