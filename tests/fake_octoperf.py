@@ -3,6 +3,7 @@
 `FakeOctoPerf().handler` is an httpx2.MockTransport handler. Every request is recorded; one that
 matches no route is recorded in `unexpected` (the `octoperf` fixture then fails the test) and
 answered 418. A request without `Authorization: Bearer KEY` is answered 401, as OctoPerf does.
+It also counts the requests in flight, and can hold them (`stall`) or slow them (`latency`).
 
 `python tests/fake_octoperf.py PORT` serves the same routes over real HTTP on 127.0.0.1, to try
 the server by hand: OCTOPERF_API_URL=http://127.0.0.1:PORT OCTOPERF_API_KEY=<KEY below>.
@@ -211,6 +212,9 @@ class FakeOctoPerf:
         self.sleeps: list[float] = []
         self.now = 0.0  # the server's clock: it only moves when the server sleeps
         self.hold: anyio.Event | None = None  # set: the server's sleeps last until it is set
+        self.stall: anyio.Event | None = None  # set: requests are answered once it is set
+        self.latency = 0.0  # seconds each request takes
+        self.in_flight = self.most_in_flight = self.cancelled = 0
         self.summaries = {"br-0": BASELINE, "br-1": SUMMARY, "br-2": SUMMARY}
         self.tables = {"br-0": table(20), "br-1": table(20, slower={4: 2.0, 9: 1.5})}
         self.routes: dict[tuple[str, str], list[Answer]] = {}
@@ -246,7 +250,22 @@ class FakeOctoPerf:
         metrics = json.loads(request.content)["metrics"]
         return httpx2.Response(200, json=self.tables[metrics[0]["benchResultId"]])
 
-    def handler(self, request: httpx2.Request) -> httpx2.Response:
+    async def handler(self, request: httpx2.Request) -> httpx2.Response:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.stall:
+                await self.stall.wait()
+            if self.latency:
+                await anyio.sleep(self.latency)
+            return self.respond(request)
+        except anyio.get_cancelled_exc_class():
+            self.cancelled += 1
+            raise
+        finally:
+            self.in_flight -= 1
+
+    def respond(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
         if request.headers.get("Authorization") != f"Bearer {KEY}":
             return httpx2.Response(
@@ -276,7 +295,7 @@ def serve(port: int) -> None:
         def answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             url = f"http://127.0.0.1:{port}{self.path}"
-            response = fake.handler(
+            response = fake.respond(
                 httpx2.Request(self.command, url, headers=dict(self.headers), content=body)
             )
             self.send_response(response.status_code)
