@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import anyio
 import pytest
 from fake_octoperf import BASE, KEY
 from mcp import Client, StdioServerParameters
@@ -174,6 +175,41 @@ def test_a_bad_api_url_stops_the_script_with_one_line_and_status_2():
 
 def test_settings_never_print_the_key():
     assert KEY not in repr(Settings(api_key=KEY))
+
+
+async def test_stdout_carries_only_json_rpc_through_warnings_errors_bad_input_and_exit():
+    """The raw byte stream, read to the end, so that a write buffered until exit shows too."""
+    requests = [
+        {"method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                                            "clientInfo": {"name": "raw", "version": "0"}}},
+        {"method": "tools/call", "params": {"name": "list_workspaces", "arguments": {}}},
+        {"method": "tools/call", "params": {"name": "get_test_status",
+                                            "arguments": {"bench_result_id": "../x"}}},
+        {"method": "tools/call", "params": {"name": "no_such_tool", "arguments": {}}},
+        {"method": "no/such/method"},
+    ]  # fmt: skip
+    lines = [json.dumps({"jsonrpc": "2.0", "id": i} | r) for i, r in enumerate(requests, 1)]
+    lines.insert(1, json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+    lines.append("this is not JSON")
+    env = {"PATH": os.environ["PATH"], "OCTOPERF_API_URL": "http://127.0.0.1:9"}  # no key: a warning
+    out = b""
+    with anyio.fail_after(60):
+        async with await anyio.open_process([sys.executable, str(SCRIPT)], env=env) as process:
+            await process.stdin.send("".join(line + "\n" for line in lines).encode())
+            while sum(b'"id":' in line for line in out.splitlines()) < len(requests):
+                out += await process.stdout.receive()
+            await process.stdin.aclose()
+            async for chunk in process.stdout:
+                out += chunk
+            errors = b"".join([chunk async for chunk in process.stderr]).decode()
+    assert process.returncode == 0
+    messages = [json.loads(line) for line in out.decode().splitlines()]
+    assert all(m["jsonrpc"] == "2.0" for m in messages)
+    answers = {m["id"]: m for m in messages if "id" in m}
+    assert answers[2]["result"]["isError"] is True
+    assert "not an OctoPerf id" in answers[3]["result"]["content"][0]["text"]
+    assert "error" in answers[5]
+    assert "WARNING octoperf_mcp: OCTOPERF_API_KEY is not set" in errors
 
 
 async def test_the_script_serves_mcp_on_stdio_with_nothing_else_on_stdout_and_no_key_in_its_log():
