@@ -292,6 +292,12 @@ def serve(port: int) -> None:
     fake = FakeOctoPerf()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as OctoPerf's own front end offers
+        disable_nagle_algorithm = True  # or each answer waits 40 ms for a delayed ACK
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: the server logs its calls
+            pass
+
         def answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             url = f"http://127.0.0.1:{port}{self.path}"
