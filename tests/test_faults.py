@@ -18,6 +18,13 @@ LAUNCH = "/runtime/scenarios/run/scn-1"
 MAY_HAVE_STARTED = "The test MAY have started: check with list_tests or get_test_status"
 
 
+async def test_a_rate_limit_without_retry_after_backs_off_then_explains(client, octoperf):
+    octoperf.answer("GET", "/workspaces/member-of", httpx2.Response(429))
+    message = await fail(client, "list_workspaces")
+    assert message == "OctoPerf is rate limiting this API key (HTTP 429); wait a few s and try again."
+    assert octoperf.sleeps == [0.5, 1.0]
+
+
 async def test_a_connection_reset_on_a_read_is_retried(client, octoperf):
     octoperf.answer("GET", "/workspaces/member-of", httpx2.ReadError("connection reset by peer"), [])
     assert await ok(client, "list_workspaces") == {"workspaces": [], "left_out": 0}
