@@ -61,6 +61,28 @@ def is_loopback(host: str) -> bool:
         return host == "localhost" or host.endswith(".localhost")
 
 
+def url_problem(api_url: str, allow_http: bool) -> str:
+    """Why OCTOPERF_API_URL cannot be used ("" when it can): the key must not leak through it."""
+    not_a_url = "must be an http:// or https:// URL, like https://api.octoperf.com"
+    try:
+        url = urlsplit(api_url)
+        host = url.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return not_a_url
+    if url.scheme not in ("http", "https") or not host:
+        return not_a_url
+    if "@" in url.netloc:
+        return "must not carry a user name or password: the API key goes in OCTOPERF_API_KEY"
+    if url.query or url.fragment or api_url.endswith(("?", "#")):
+        return "must not carry a query or fragment"
+    if url.scheme == "http" and not is_loopback(host) and not allow_http:
+        return (
+            "uses plain http:// to another machine, which would send the API key unencrypted:"
+            " use https://, or set OCTOPERF_ALLOW_HTTP=1 if the network is trusted"
+        )
+    return ""
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the server needs; main() reads it from the environment, tests build it directly.
@@ -72,24 +94,7 @@ class Settings:
     allow_http: bool = False  # plain http:// to a host other than this machine
 
     def __post_init__(self) -> None:
-        try:
-            url = urlsplit(self.api_url)
-            host, scheme = url.hostname or "", url.scheme
-        except ValueError:
-            host = scheme = ""
-        problem = (
-            "must be an http:// or https:// URL, like https://api.octoperf.com"
-            if scheme not in ("http", "https") or not host
-            else "must not carry a user name or password: the API key goes in OCTOPERF_API_KEY"
-            if "@" in url.netloc
-            else "must not carry a query or fragment"
-            if url.query or url.fragment or self.api_url.endswith(("?", "#"))
-            else "uses plain http:// to another machine, which would send the API key unencrypted:"
-            " use https://, or set OCTOPERF_ALLOW_HTTP=1 if the network is trusted"
-            if scheme == "http" and not is_loopback(host) and not self.allow_http
-            else ""
-        )
-        if problem:
+        if problem := url_problem(self.api_url, self.allow_http):
             shown = self.api_url if "@" not in self.api_url else "(not shown: it holds credentials)"
             raise ConfigError(f"OCTOPERF_API_URL {shown} {problem}.")
 
