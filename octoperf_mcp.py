@@ -10,6 +10,7 @@ main() only: OCTOPERF_API_KEY, OCTOPERF_API_URL, OCTOPERF_READ_ONLY (see README.
 Layout, top to bottom: configuration, OctoPerf facts, HTTP layer, models, tools, entrypoint.
 """
 
+import argparse
 import difflib
 import functools
 import ipaddress
@@ -17,6 +18,7 @@ import json
 import logging
 import math
 import os
+import random
 import re
 import sys
 import time
@@ -26,11 +28,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any, Literal, TypeVar, get_origin
+from typing import Annotated, Any, Literal, NoReturn, TypeVar, get_origin
 from urllib.parse import urlsplit
 
 import anyio
 import httpx2
+from mcp import Client
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.prompts import Prompt
@@ -46,6 +49,7 @@ log = logging.getLogger("octoperf_mcp")
 # Configuration
 # ---------------------------------------------------------------------------------------------
 DEFAULT_API_URL = "https://api.octoperf.com"
+DEMO_URL = "https://demo.octoperf.invalid"  # --demo: the built-in simulated account
 KEY_HELP = "create one in OctoPerf under Account > Profile > API key"
 TIMEOUT_S = 30.0
 
@@ -92,6 +96,7 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     read_only: bool = False
     allow_http: bool = False  # plain http:// to a host other than this machine
+    demo: bool = False  # the simulated account: no key, no network
 
     def __post_init__(self) -> None:
         if problem := url_problem(self.api_url, self.allow_http):
@@ -99,14 +104,20 @@ class Settings:
             raise ConfigError(f"OCTOPERF_API_URL {shown} {problem}.")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+    def from_env(cls, env: Mapping[str, str], demo: bool = False, read_only: bool = False) -> "Settings":
+        """From the environment; the command line's --demo and --read-only add to it."""
+
         def flag(name: str) -> bool:
             return env.get(name, "").strip().lower() in {"1", "true", "yes"}
 
+        if demo or flag("OCTOPERF_DEMO"):
+            return cls(
+                api_key="demo", api_url=DEMO_URL, read_only=read_only or flag("OCTOPERF_READ_ONLY"), demo=True
+            )
         return cls(
             api_key=env.get("OCTOPERF_API_KEY", "").strip() or None,
             api_url=(env.get("OCTOPERF_API_URL", "").strip() or DEFAULT_API_URL).rstrip("/"),
-            read_only=flag("OCTOPERF_READ_ONLY"),
+            read_only=read_only or flag("OCTOPERF_READ_ONLY"),
             allow_http=flag("OCTOPERF_ALLOW_HTTP"),
         )
 
@@ -1495,6 +1506,245 @@ def compare_prompt(baseline_bench_result_id: BaselineId, candidate_bench_result_
 
 
 # ---------------------------------------------------------------------------------------------
+# Demo account (--demo): a simulated OctoPerf behind an httpx2.MockTransport. It speaks the REST
+# shapes above, so every tool runs its real code, offline and without a key. Its data is
+# generated from fixed seeds; a launched run's state follows from its launch time, which its id
+# carries, so it walks on across server restarts.
+# ---------------------------------------------------------------------------------------------
+DEMO_NOTE = "DEMO DATA: a simulated OctoPerf account (--demo), not real results."
+DEMO_T0 = 1_763_719_200_000  # 2025-11-21T10:00:00Z, the first run of the demo history
+DAY_MS = 86_400_000
+DEMO_WALK = (("PENDING", 5), ("SCALING", 10), ("PREPARING", 10), ("INITIALIZING", 5), ("RUNNING", 30))
+DEMO_RUN_S = 600  # how long each run of the history lasted
+# (id, name, project, description); the history is six runs of the first one.
+DEMO_SCENARIOS = (
+    ("scn-checkout", "Checkout, 200 users", "prj-shop", "Ramp up to 200 shoppers over 2 min, hold 8 min"),
+    ("scn-soak", "Soak, 50 users", "prj-shop", "Hold 50 shoppers for 4 h"),
+    ("scn-burst", "API burst, 500 users", "prj-api", "500 API clients at once"),
+)
+DEMO_ACTIONS = (  # (name, share of the hits, average response time in s)
+    ("Home page", 0.22, 0.12), ("Search", 0.18, 0.35), ("Product page", 0.2, 0.18),
+    ("Login", 0.08, 0.25), ("Add to cart", 0.12, 0.21), ("Checkout", 0.08, 0.48),
+    ("Payment", 0.06, 0.62), ("Order confirmation", 0.06, 0.15),
+)  # fmt: skip
+DEMO_REGRESSION = {"Checkout": 1.9, "Payment": 1.6}  # the last run of the history: slower, and failing
+
+
+def demo_history() -> list[str]:
+    return [f"br-checkout-{i}" for i in range(1, 7)]
+
+
+class DemoOctoPerf:
+    """The demo account's REST API: `handle` is an httpx2.MockTransport handler."""
+
+    def __init__(self, clock: Callable[[], float] = time.time):
+        self.clock = clock  # epoch seconds
+        self.stopped: dict[str, float] = {}  # run id -> seconds after launch when it was stopped
+        self.launched: list[str] = []  # runs launched by this process, for the report list
+
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
+        route = f"{request.method} {request.url.path}"
+        for pattern, answer in self.routes():
+            if found := re.fullmatch(pattern, route):
+                data = answer(*found.groups(), json.loads(request.content or b"null"))
+                if data is not None:
+                    return httpx2.Response(200, json=data)
+        return httpx2.Response(404, json={"status": 404, "message": f"The demo account has no {route}"})
+
+    def routes(self) -> list[tuple[str, Callable[..., Any]]]:
+        one = "([A-Za-z0-9_-]+)"
+        return [
+            ("GET /workspaces/member-of", lambda _: [self.entity("ws-demo", "Demo shop", DEMO_T0)]),
+            (f"GET /design/projects/by-workspace/{one}/DESIGN", self.projects),
+            (
+                f"GET /design/projects/{one}",
+                lambda pid, _: next(iter(self.projects("ws-demo", _, pid)), None),
+            ),
+            (f"GET /runtime/scenarios/by-project/{one}", self.scenarios),
+            (f"GET /runtime/scenarios/{one}", lambda sid, _: next(iter(self.scenarios(None, _, sid)), None)),
+            (f"POST /runtime/scenarios/run/{one}", self.launch),
+            (
+                f"GET /runtime/bench-results/progress/{one}",
+                lambda rid, _: self.run(rid) and self.progress(rid),
+            ),
+            (f"POST /runtime/bench-results/stop/{one}", self.stop),
+            (f"GET /runtime/bench-results/{one}", lambda rid, _: self.run(rid)),
+            (f"GET /analysis/bench-reports/by-project/{one}", self.reports),
+            (f"GET /analysis/bench-reports/{one}", lambda rep, _: self.report(rep.replace("rep-", "br-", 1))),
+            (f"GET /design/virtual-users/by-project/{one}", self.virtual_users),
+            ("POST /analysis/metrics/(summary|table)", self.statistics),
+            ("POST /analysis/threshold-alarms", lambda body: self.alarms(body["metric"]["benchResultId"])),
+        ]
+
+    @staticmethod
+    def entity(id: str, name: str, created: int, **fields: Any) -> dict[str, Any]:
+        return {
+            "id": id,
+            "name": name,
+            "description": "",
+            "created": created,
+            "lastModified": created,
+        } | fields
+
+    def projects(self, workspace_id: str, _: Any, only: str | None = None) -> list[dict[str, Any]] | None:
+        if workspace_id != "ws-demo":
+            return None
+        found = [("prj-shop", "Web shop", 2 * DAY_MS), ("prj-api", "Public API", DAY_MS)]
+        return [
+            self.entity(
+                pid,
+                name,
+                DEMO_T0 - 30 * DAY_MS,
+                lastModified=DEMO_T0 + t,
+                workspaceId="ws-demo",
+                type="DESIGN",
+            )
+            for pid, name, t in found
+            if only in (None, pid)
+        ]
+
+    def scenarios(
+        self, project_id: str | None, _: Any, only: str | None = None
+    ) -> list[dict[str, Any]] | None:
+        found = [
+            self.entity(sid, name, DEMO_T0 - 20 * DAY_MS, projectId=pid, description=text, mode="STANDARD")
+            for sid, name, pid, text in DEMO_SCENARIOS
+            if project_id in (None, pid) and only in (None, sid)
+        ]
+        return found or None
+
+    def launch(self, scenario_id: str, _: Any) -> dict[str, Any] | None:
+        if not self.scenarios(None, _, scenario_id):
+            return None
+        run_id = f"br-{scenario_id.removeprefix('scn-')}-{int(self.clock() * 1000)}"
+        self.launched.append(run_id)
+        return self.report(run_id)
+
+    def started(self, run_id: str) -> tuple[str, int] | None:
+        """A run's scenario and start (epoch ms), read from its id; None for an unknown id."""
+        scenario, _, tail = run_id.removeprefix("br-").rpartition("-")
+        if run_id in demo_history():
+            return "scn-checkout", DEMO_T0 + (int(tail) - 1) * DAY_MS
+        known = tail.isdigit() and f"scn-{scenario}" in {s[0] for s in DEMO_SCENARIOS}
+        return (f"scn-{scenario}", int(tail)) if known else None
+
+    def walk(self, run_id: str) -> tuple[str, float, float]:
+        """(state, progress %, seconds of load so far) of a run, from the clock."""
+        _, start = self.started(run_id)  # type: ignore[misc]
+        elapsed = self.stopped.get(run_id, self.clock() - start / 1000)
+        for state, seconds in DEMO_WALK:
+            if elapsed < seconds:
+                running = state == "RUNNING"
+                progress = 100 * elapsed / seconds if running else 0.0
+                return ("ABORTED" if run_id in self.stopped else state), progress, elapsed if running else 0.0
+            elapsed -= seconds
+        return "FINISHED", 100.0, DEMO_WALK[-1][1]
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        if not (found := self.started(run_id)):
+            return None
+        scenario, start = found
+        state, _, _ = self.walk(run_id) if run_id not in demo_history() else ("FINISHED", 100, 0)
+        seconds = DEMO_RUN_S if run_id in demo_history() else sum(s for _, s in DEMO_WALK)
+        project = next(pid for sid, _, pid, _ in DEMO_SCENARIOS if sid == scenario)
+        end = (
+            start + seconds * 1000
+            if state == "FINISHED"
+            else start + int(self.stopped[run_id] * 1000)
+            if run_id in self.stopped
+            else int(self.clock() * 1000)
+        )
+        return self.entity(
+            run_id, "", start, lastModified=end, state=state, scenarioId=scenario, designProjectId=project
+        )
+
+    def progress(self, run_id: str) -> dict[str, float]:
+        return {"value": 100.0 if run_id in demo_history() else round(self.walk(run_id)[1], 1)}
+
+    def stop(self, run_id: str, _: Any) -> dict[str, Any] | None:
+        if not self.started(run_id) or run_id in demo_history():
+            return None
+        state, _, _ = self.walk(run_id)
+        if state not in FINISHED_STATES:
+            self.stopped[run_id] = self.clock() - self.started(run_id)[1] / 1000  # type: ignore[index]
+        return self.run(run_id)
+
+    def report(self, run_id: str) -> dict[str, Any] | None:
+        if not (run := self.run(run_id)):
+            return None
+        number = run_id.rpartition("-")[2]
+        scenario = next(name for sid, name, _, _ in DEMO_SCENARIOS if sid == run["scenarioId"])
+        name = f"Checkout, release 1.{number}" if run_id in demo_history() else scenario
+        return self.entity(
+            run_id.replace("br-", "rep-", 1), name, run["created"], projectId=run["designProjectId"],
+            benchResultIds=[run_id], items=[{"@type": "SummaryReportItem", "name": "Statistics"}],
+        )  # fmt: skip
+
+    def reports(self, project_id: str, _: Any) -> list[dict[str, Any]] | None:
+        runs = [r for r in (self.report(rid) for rid in demo_history() + self.launched) if r]
+        return (
+            [r for r in runs if r["projectId"] == project_id]
+            if project_id in ("prj-shop", "prj-api")
+            else None
+        )
+
+    def virtual_users(self, project_id: str, _: Any) -> list[dict[str, Any]]:
+        actions = [
+            {"@type": "HttpAction", "id": f"act-{i}", "name": n} for i, (n, _, _) in enumerate(DEMO_ACTIONS)
+        ]
+        return [self.entity("vu-shopper", "Shopper", DEMO_T0, projectId=project_id, children=actions)]
+
+    def rows(self, run_id: str) -> dict[str, dict[str, float]]:
+        """Each action's statistics (times in seconds, as OctoPerf gives them), from a seed."""
+        seed = random.Random(run_id)
+        regressed = run_id == demo_history()[-1]
+        _, _, loaded = self.walk(run_id) if run_id not in demo_history() else ("", 0, DEMO_RUN_S)
+        hits = 120_000 * loaded / DEMO_RUN_S
+        found = {}
+        for i, (name, share, avg) in enumerate(DEMO_ACTIONS):
+            slow = DEMO_REGRESSION.get(name, 1.0) if regressed else 1.0
+            avg *= slow * seed.uniform(0.95, 1.05)
+            count = round(hits * share * seed.uniform(0.98, 1.02))
+            errors = round(count * (0.08 if slow > 1 else seed.uniform(0, 0.004)))
+            found[f"act-{i}"] = {
+                "HITS_TOTAL": count, "ERRORS_TOTAL": errors, "RESPONSE_TIME_AVG": avg,
+                "RESPONSE_TIME_MEDIAN": avg * 0.8, "RESPONSE_TIME_PERCENTILE_90": avg * 1.6,
+                "RESPONSE_TIME_PERCENTILE_95": avg * 2,
+                "RESPONSE_TIME_PERCENTILE_99": avg * (6 if slow > 1 else 3.2), "RESPONSE_TIME_MIN": avg * 0.2,
+                "RESPONSE_TIME_MAX": avg * 9,
+            }  # fmt: skip
+        return found
+
+    def statistics(self, kind: str, body: dict[str, Any]) -> list[Any] | None:
+        metrics = [m["id"] for m in body["metrics"]]
+        run_id = body["metrics"][0]["benchResultId"]
+        if not self.started(run_id):
+            return None
+        rows = self.rows(run_id)
+        if kind == "table":
+            return [
+                {"actionId": a, "values": [{"value": row.get(m)} for m in metrics]} for a, row in rows.items()
+            ]
+        hits = sum(r["HITS_TOTAL"] for r in rows.values()) or 1
+        errors = sum(r["ERRORS_TOTAL"] for r in rows.values())
+        seconds = DEMO_RUN_S if run_id in demo_history() else max(self.walk(run_id)[2], 1.0)
+        summary = {
+            m: sum(r[m] * r["HITS_TOTAL"] for r in rows.values()) / hits for m in next(iter(rows.values()))
+        } | {
+            "HITS_TOTAL": hits, "HITS_RATE": hits / seconds, "ERRORS_TOTAL": errors,
+            "ERRORS_RATE": errors / seconds, "ERRORS_PERCENT": 100 * errors / hits,
+            "THROUGHPUT_TOTAL": hits * 24_000.0, "THROUGHPUT_RATE": hits * 24_000.0 / seconds,
+            "SENT_BYTES_TOTAL": hits * 700.0, "SENT_BYTES_RATE": hits * 700.0 / seconds,
+        }  # fmt: skip
+        return [summary.get(m) for m in metrics]
+
+    def alarms(self, run_id: str) -> list[dict[str, str]]:
+        if run_id == demo_history()[-1]:
+            return [{"id": "p95-checkout", "severity": "CRITICAL"}, {"id": "errors", "severity": "WARNING"}]
+        return [{"id": "p95-checkout", "severity": "PASSED"}, {"id": "errors", "severity": "PASSED"}]
+
+
+# ---------------------------------------------------------------------------------------------
 # Server and entrypoint
 # ---------------------------------------------------------------------------------------------
 INSTRUCTIONS = """\
@@ -1551,15 +1801,19 @@ TOOLS = (
 PROMPTS = {"analyse_test": analyse_test, "compare_tests": compare_prompt}
 
 
-def compact_text(tool: Callable[..., Awaitable[Out]]) -> Callable[..., Awaitable[CallToolResult]]:
-    """The tool, with the text copy of its result as compact JSON. The SDK indents that copy, and
-    it is the copy most clients hand the model: a third of its tokens would be indentation."""
+def compact_text(
+    tool: Callable[..., Awaitable[Out]], note: str | None
+) -> Callable[..., Awaitable[CallToolResult]]:
+    """The tool, with the text copy of its result as compact JSON (the SDK indents that copy, and
+    it is the copy most clients hand the model), followed by `note` when there is one."""
 
     @functools.wraps(tool)  # the SDK reads the signature, and so the schemas, through __wrapped__
     async def call(*args: Any, **kwargs: Any) -> CallToolResult:
         data = (await tool(*args, **kwargs)).model_dump(mode="json")
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+        texts = [json.dumps(data, ensure_ascii=False, separators=(",", ":")), *([note] if note else [])]
+        return CallToolResult(
+            content=[TextContent(type="text", text=t) for t in texts], structured_content=data
+        )
 
     return call
 
@@ -1571,6 +1825,8 @@ def build_server(
     clock: Callable[[], float] = time.monotonic,
 ) -> MCPServer:
     """The MCP server for these settings; tests pass an httpx2.MockTransport and a fake clock."""
+    if settings.demo and transport is None:
+        transport = httpx2.MockTransport(DemoOctoPerf().handle)
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer):
@@ -1585,27 +1841,94 @@ def build_server(
     server = MCPServer(
         "octoperf",
         version=__version__,
-        instructions=prose(INSTRUCTIONS) + (READ_ONLY_NOTE if settings.read_only else ""),
+        instructions=(DEMO_NOTE + " " if settings.demo else "")
+        + prose(INSTRUCTIONS)
+        + (READ_ONLY_NOTE if settings.read_only else ""),
         lifespan=lifespan,
     )
     for tool, annotations, acts in TOOLS:
         if not (acts and settings.read_only):
-            server.add_tool(compact_text(tool), description=prose(tool.__doc__), annotations=annotations)
+            server.add_tool(
+                compact_text(tool, DEMO_NOTE if settings.demo else None),
+                description=prose(tool.__doc__),
+                annotations=annotations,
+            )
     for name, prompt in PROMPTS.items():
         server.add_prompt(Prompt.from_function(prompt, name=name, description=prose(prompt.__doc__)))
     return server
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+ENVIRONMENT = """\
+environment:
+  OCTOPERF_API_KEY     your API key (OctoPerf > Account > Profile > API key); not needed with --demo
+  OCTOPERF_API_URL     OctoPerf's URL (default https://api.octoperf.com; an on-premise one)
+  OCTOPERF_READ_ONLY   1: like --read-only
+  OCTOPERF_ALLOW_HTTP  1: accept a plain http:// OCTOPERF_API_URL on another machine
+  OCTOPERF_DEMO        1: like --demo
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not the usage block
+        self.exit(2, f"octoperf-mcp: {message} (see --help)\n")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = Parser(
+        prog="octoperf_mcp.py",
+        description="An MCP server that lets an AI assistant drive OctoPerf load tests.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--demo", action="store_true", help="serve a simulated OctoPerf account: no key, no network")
+    add("--read-only", action="store_true", help="leave out the tools that launch or stop tests")
+    add("--transport", choices=("stdio", "streamable-http"), default="stdio", help="default: stdio")
+    add("--host", default="127.0.0.1", help="streamable-http: address to listen on (default 127.0.0.1)")
+    add("--port", type=int, default=8000, help="streamable-http: port (default 8000), path /mcp")
+    add("--allow-remote", action="store_true", help="streamable-http: allow a --host other than this machine")
+    add("--check", action="store_true", help="call list_workspaces once, say whether it works, and exit")
+    add("--version", action="version", version=f"octoperf-mcp {__version__}")
+    return parser.parse_args(argv)
+
+
+async def check(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> tuple[int, str]:
+    """--check: one list_workspaces call through the real server, as an editor would make it."""
+    async with Client(build_server(settings, transport)) as client:
+        result = await client.call_tool("list_workspaces", {})
+    if result.is_error:
+        return 1, "FAILED: " + result.content[0].text.removeprefix("Error executing tool list_workspaces: ")
+    found = result.structured_content or {}
+    count = len(found.get("workspaces", [])) + found.get("left_out", 0)
+    return 0, f"OK: {count} workspace{'' if count == 1 else 's'} reachable at {settings.api_url}"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    level = logging.WARNING if args.check else logging.INFO  # --check answers in one line
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = Settings.from_env(os.environ)
+        settings = Settings.from_env(os.environ, demo=args.demo, read_only=args.read_only)
+        remote = args.transport != "stdio" and not is_loopback(args.host)
+        if remote and not args.allow_remote:
+            raise ConfigError(
+                f"--host {args.host} would let other machines use your OctoPerf key: add --allow-remote"
+                " (and put a TLS proxy with authentication in front), or listen on 127.0.0.1."
+            )
     except ConfigError as error:
         print(f"octoperf-mcp: {error}", file=sys.stderr)
         sys.exit(2)
+    if args.check:
+        status, line = anyio.run(check, settings)
+        print(line)
+        sys.exit(status)
     if not settings.api_key:
         log.warning("OCTOPERF_API_KEY is not set: tools are listed, but every call will say so.")
-    build_server(settings).run()
+    server = build_server(settings)
+    if args.transport == "stdio":
+        server.run()
+    else:
+        server.run("streamable-http", host=args.host, port=args.port, stateless_http=True)
 
 
 if __name__ == "__main__":
