@@ -1541,11 +1541,12 @@ class DemoOctoPerf:
         self.clock = clock  # epoch seconds
         self.stopped: dict[str, float] = {}  # run id -> seconds after launch when it was stopped
         self.launched: list[str] = []  # runs launched by this process, for the report list
+        self.table = [(re.compile(pattern), answer) for pattern, answer in self.routes()]
 
     def handle(self, request: httpx2.Request) -> httpx2.Response:
         route = f"{request.method} {request.url.path}"
-        for pattern, answer in self.routes():
-            if found := re.fullmatch(pattern, route):
+        for pattern, answer in self.table:
+            if found := pattern.fullmatch(route):
                 data = answer(*found.groups(), json.loads(request.content or b"null"))
                 if data is not None:
                     return httpx2.Response(200, json=data)
@@ -1558,10 +1559,10 @@ class DemoOctoPerf:
             (f"GET /design/projects/by-workspace/{one}/DESIGN", self.projects),
             (
                 f"GET /design/projects/{one}",
-                lambda pid, _: next(iter(self.projects("ws-demo", _, pid)), None),
+                lambda pid, _: (self.projects("ws-demo", _, pid) or [None])[0],
             ),
             (f"GET /runtime/scenarios/by-project/{one}", self.scenarios),
-            (f"GET /runtime/scenarios/{one}", lambda sid, _: next(iter(self.scenarios(None, _, sid)), None)),
+            (f"GET /runtime/scenarios/{one}", lambda sid, _: (self.scenarios(None, _, sid) or [None])[0]),
             (f"POST /runtime/scenarios/run/{one}", self.launch),
             (
                 f"GET /runtime/bench-results/progress/{one}",

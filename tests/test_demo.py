@@ -146,10 +146,23 @@ async def test_stop_test_aborts_a_running_demo_run_where_it_stands(clock):
     assert (later["state"], later["progress_percent"], later["elapsed_s"]) == ("ABORTED", 33.3, 40)
 
 
-async def test_an_unknown_demo_id_gets_the_usual_404_sentence(clock):
+@pytest.mark.parametrize(
+    ("tool", "arguments", "says"),
+    [
+        (
+            "get_test_status",
+            {"bench_result_id": "br-nope-12"},
+            "No test run (bench result) with id 'br-nope-12'",
+        ),
+        ("run_scenario", {"scenario_id": "scn-nope"}, "No scenario with id 'scn-nope'"),
+        ("list_scenarios", {"project_id": "prj-nope"}, "No project with id 'prj-nope'"),
+        ("list_projects", {"workspace_id": "ws-nope"}, "No workspace with id 'ws-nope'"),
+        ("get_report", {"bench_report_id": "rep-nope-1"}, "No bench report with id 'rep-nope-1'"),
+    ],
+)
+async def test_an_unknown_demo_id_gets_the_usual_404_sentence(clock, tool, arguments, says):
     async with demo(clock) as client:
-        message = await fail(client, "get_test_status", bench_result_id="br-nope-12")
-    assert message.startswith("No test run (bench result) with id 'br-nope-12' in OctoPerf (HTTP 404)")
+        assert (await fail(client, tool, **arguments)).startswith(says)
 
 
 async def test_the_demo_needs_no_key_and_ignores_one(clock):
