@@ -5,9 +5,10 @@
 # ///
 """octoperf-mcp: an MCP server that lets an AI assistant drive OctoPerf load tests.
 
-`uv run octoperf_mcp.py` serves MCP on stdio. Configuration is read from the environment in
-main() only: OCTOPERF_API_KEY, OCTOPERF_API_URL, OCTOPERF_READ_ONLY (see README.md).
-Layout, top to bottom: configuration, OctoPerf facts, HTTP layer, models, tools, entrypoint.
+`uv run octoperf_mcp.py` serves MCP on stdio; `--demo` on a simulated account; `--help` lists the
+flags and the OCTOPERF_* environment variables, which main() alone reads (see README.md).
+Layout, top to bottom: configuration, OctoPerf facts, HTTP layer, models, tools, demo account,
+server and command line.
 """
 
 import argparse
