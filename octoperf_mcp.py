@@ -1515,8 +1515,10 @@ def compare_prompt(baseline_bench_result_id: BaselineId, candidate_bench_result_
 DEMO_NOTE = "DEMO DATA: a simulated OctoPerf account (--demo), not real results."
 DEMO_T0 = 1_763_719_200_000  # 2025-11-21T10:00:00Z, the first run of the demo history
 DAY_MS = 86_400_000
+# A launched run's states and their seconds; a run of the history was 600 s of load.
 DEMO_WALK = (("PENDING", 5), ("SCALING", 10), ("PREPARING", 10), ("INITIALIZING", 5), ("RUNNING", 30))
-DEMO_RUN_S = 600  # how long each run of the history lasted
+DEMO_HISTORY_WALK = (("RUNNING", 600),)
+DEMO_HISTORY = tuple(f"br-checkout-{i}" for i in range(1, 7))
 # (id, name, project, description); the history is six runs of the first one.
 DEMO_SCENARIOS = (
     ("scn-checkout", "Checkout, 200 users", "prj-shop", "Ramp up to 200 shoppers over 2 min, hold 8 min"),
@@ -1529,10 +1531,6 @@ DEMO_ACTIONS = (  # (name, share of the hits, average response time in s)
     ("Payment", 0.06, 0.62), ("Order confirmation", 0.06, 0.15),
 )  # fmt: skip
 DEMO_REGRESSION = {"Checkout": 1.9, "Payment": 1.6}  # the last run of the history: slower, and failing
-
-
-def demo_history() -> list[str]:
-    return [f"br-checkout-{i}" for i in range(1, 7)]
 
 
 class DemoOctoPerf:
@@ -1625,29 +1623,33 @@ class DemoOctoPerf:
     def started(self, run_id: str) -> tuple[str, int] | None:
         """A run's scenario and start (epoch ms), read from its id; None for an unknown id."""
         scenario, _, tail = run_id.removeprefix("br-").rpartition("-")
-        if run_id in demo_history():
+        if run_id in DEMO_HISTORY:
             return "scn-checkout", DEMO_T0 + (int(tail) - 1) * DAY_MS
         known = tail.isdigit() and f"scn-{scenario}" in {s[0] for s in DEMO_SCENARIOS}
         return (f"scn-{scenario}", int(tail)) if known else None
 
+    @staticmethod
+    def phases(run_id: str) -> tuple[tuple[str, int], ...]:
+        return DEMO_HISTORY_WALK if run_id in DEMO_HISTORY else DEMO_WALK
+
     def walk(self, run_id: str) -> tuple[str, float, float]:
-        """(state, progress %, seconds of load so far) of a run, from the clock."""
+        """(state, progress %, seconds of load so far) of a known run, from the clock."""
         _, start = self.started(run_id)  # type: ignore[misc]
         elapsed = self.stopped.get(run_id, self.clock() - start / 1000)
-        for state, seconds in DEMO_WALK:
+        for state, seconds in self.phases(run_id):
             if elapsed < seconds:
                 running = state == "RUNNING"
                 progress = 100 * elapsed / seconds if running else 0.0
                 return ("ABORTED" if run_id in self.stopped else state), progress, elapsed if running else 0.0
             elapsed -= seconds
-        return "FINISHED", 100.0, DEMO_WALK[-1][1]
+        return "FINISHED", 100.0, self.phases(run_id)[-1][1]
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         if not (found := self.started(run_id)):
             return None
         scenario, start = found
-        state, _, _ = self.walk(run_id) if run_id not in demo_history() else ("FINISHED", 100, 0)
-        seconds = DEMO_RUN_S if run_id in demo_history() else sum(s for _, s in DEMO_WALK)
+        state, _, _ = self.walk(run_id)
+        seconds = sum(s for _, s in self.phases(run_id))
         project = next(pid for sid, _, pid, _ in DEMO_SCENARIOS if sid == scenario)
         end = (
             start + seconds * 1000
@@ -1661,10 +1663,10 @@ class DemoOctoPerf:
         )
 
     def progress(self, run_id: str) -> dict[str, float]:
-        return {"value": 100.0 if run_id in demo_history() else round(self.walk(run_id)[1], 1)}
+        return {"value": round(self.walk(run_id)[1], 1)}
 
     def stop(self, run_id: str, _: Any) -> dict[str, Any] | None:
-        if not self.started(run_id) or run_id in demo_history():
+        if not self.started(run_id):
             return None
         state, _, _ = self.walk(run_id)
         if state not in FINISHED_STATES:
@@ -1676,14 +1678,14 @@ class DemoOctoPerf:
             return None
         number = run_id.rpartition("-")[2]
         scenario = next(name for sid, name, _, _ in DEMO_SCENARIOS if sid == run["scenarioId"])
-        name = f"Checkout, release 1.{number}" if run_id in demo_history() else scenario
+        name = f"Checkout, release 1.{number}" if run_id in DEMO_HISTORY else scenario
         return self.entity(
             run_id.replace("br-", "rep-", 1), name, run["created"], projectId=run["designProjectId"],
             benchResultIds=[run_id], items=[{"@type": "SummaryReportItem", "name": "Statistics"}],
         )  # fmt: skip
 
     def reports(self, project_id: str, _: Any) -> list[dict[str, Any]] | None:
-        runs = [r for r in (self.report(rid) for rid in demo_history() + self.launched) if r]
+        runs = [r for r in (self.report(rid) for rid in [*DEMO_HISTORY, *self.launched]) if r]
         return (
             [r for r in runs if r["projectId"] == project_id]
             if project_id in ("prj-shop", "prj-api")
@@ -1699,9 +1701,8 @@ class DemoOctoPerf:
     def rows(self, run_id: str) -> dict[str, dict[str, float]]:
         """Each action's statistics (times in seconds, as OctoPerf gives them), from a seed."""
         seed = random.Random(run_id)
-        regressed = run_id == demo_history()[-1]
-        _, _, loaded = self.walk(run_id) if run_id not in demo_history() else ("", 0, DEMO_RUN_S)
-        hits = 120_000 * loaded / DEMO_RUN_S
+        regressed = run_id == DEMO_HISTORY[-1]
+        hits = 200 * self.walk(run_id)[2]  # 200 hits/s under load
         found = {}
         for i, (name, share, avg) in enumerate(DEMO_ACTIONS):
             slow = DEMO_REGRESSION.get(name, 1.0) if regressed else 1.0
@@ -1729,7 +1730,7 @@ class DemoOctoPerf:
             ]
         hits = sum(r["HITS_TOTAL"] for r in rows.values()) or 1
         errors = sum(r["ERRORS_TOTAL"] for r in rows.values())
-        seconds = DEMO_RUN_S if run_id in demo_history() else max(self.walk(run_id)[2], 1.0)
+        seconds = max(self.walk(run_id)[2], 1.0)
         summary = {
             m: sum(r[m] * r["HITS_TOTAL"] for r in rows.values()) / hits for m in next(iter(rows.values()))
         } | {
@@ -1741,7 +1742,7 @@ class DemoOctoPerf:
         return [summary.get(m) for m in metrics]
 
     def alarms(self, run_id: str) -> list[dict[str, str]]:
-        if run_id == demo_history()[-1]:
+        if run_id == DEMO_HISTORY[-1]:
             return [{"id": "p95-checkout", "severity": "CRITICAL"}, {"id": "errors", "severity": "WARNING"}]
         return [{"id": "p95-checkout", "severity": "PASSED"}, {"id": "errors", "severity": "PASSED"}]
 
