@@ -21,6 +21,8 @@ import math
 import os
 import random
 import re
+import signal
+import socket
 import sys
 import time
 from collections import Counter
@@ -39,7 +41,15 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.prompts import Prompt
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic.alias_generators import to_camel
 
 __version__ = "0.1.0"
@@ -98,6 +108,7 @@ class Settings:
     read_only: bool = False
     allow_http: bool = False  # plain http:// to a host other than this machine
     demo: bool = False  # the simulated account: no key, no network
+    demo_state: str | None = None  # the file where the demo keeps the runs a user launched
 
     def __post_init__(self) -> None:
         if problem := url_problem(self.api_url, self.allow_http):
@@ -112,8 +123,13 @@ class Settings:
             return env.get(name, "").strip().lower() in {"1", "true", "yes"}
 
         if demo or flag("OCTOPERF_DEMO"):
+            read_only = read_only or flag("OCTOPERF_READ_ONLY")
             return cls(
-                api_key="demo", api_url=DEMO_URL, read_only=read_only or flag("OCTOPERF_READ_ONLY"), demo=True
+                api_key="demo",
+                api_url=DEMO_URL,
+                read_only=read_only,
+                demo=True,
+                demo_state=demo_state_file(env),
             )
         return cls(
             api_key=env.get("OCTOPERF_API_KEY", "").strip() or None,
@@ -411,17 +427,12 @@ EPOCH = datetime.min.replace(tzinfo=UTC)  # sorts a missing timestamp last
 
 def _compact(schema: dict[str, Any]) -> None:
     """The schema in fewer of the model's tokens: no titles and no "required" list (they repeat
-    the field names; every result field is always present, null when n/a), and
-    `"type": ["number", "null"]` for a nullable plain field rather than an anyOf."""
+    the field names; every result field is always present, null when n/a). Nullable fields keep
+    the anyOf form every client's schema dialect accepts, not a type array."""
     schema.pop("title", None)
     schema.pop("required", None)
     for prop in schema.get("properties", {}).values():
         prop.pop("title", None)
-        options = prop.get("anyOf", [])
-        plain = [o for o in options if o != {"type": "null"} and isinstance(o.get("type"), str)]
-        if len(options) == 2 and len(plain) == 1:
-            del prop["anyOf"]
-            prop.update(plain[0], type=[plain[0]["type"], "null"])
 
 
 class Out(BaseModel):
@@ -644,16 +655,6 @@ class Comparison(Out):
     regressions_left_out: int
 
 
-class Sla(Out):
-    """Upper limits; omitted ones are not checked."""
-
-    model_config = ConfigDict(extra="forbid")
-    avg_ms: float | None = Field(None, gt=0)
-    p95_ms: float | None = Field(None, gt=0)
-    p99_ms: float | None = Field(None, gt=0)
-    error_percent: float | None = Field(None, ge=0, le=100)
-
-
 class Criterion(Out):
     name: str
     limit: float
@@ -867,35 +868,53 @@ async def get_test_status(bench_result_id: BenchResultId, ctx: Context) -> TestS
 
 POLL_S = 10.0  # between status polls: OctoPerf's Jenkins and Maven plugins poll every 10 s
 POLL_NEAR_END_S = 5.0  # from 90 % progress on
+WAIT_S = 50  # wait_for_test's default: most clients cut a tool call at 60 s
+STARTING = ("CREATED", "PENDING", "SCALING", "PREPARING", "INITIALIZING")
+
+
+def progress_of(status: TestStatus) -> float | None:
+    """The MCP progress value of a status, which must increase with each notification of one
+    call: the start-up stage (0-4 of 100) before RUNNING, OctoPerf's percentage while RUNNING
+    (5 to 99), 100 once ended; None (no notification) for a state OctoPerf does not document."""
+    if status.finished:
+        return 100.0
+    if status.state == "RUNNING":
+        return min(max(status.progress_percent or 0.0, 5.0), 99.0)
+    return float(STARTING.index(status.state)) if status.state in STARTING else None
 
 
 async def wait_for_test(
     bench_result_id: BenchResultId,
     ctx: Context,
     timeout_s: Annotated[
-        int, Field(ge=1, le=3600, description="Stop waiting after this many seconds (the test goes on).")
-    ] = 600,
+        int,
+        Field(
+            ge=1,
+            le=3600,
+            description="Stop waiting after this many seconds (the test goes on). The default 50 fits"
+            " clients that cut tool calls at 60 s; raise it only where the client allows longer.",
+        ),
+    ] = WAIT_S,
 ) -> Waited:
-    """Wait until a test run ends or timeout_s passes, with progress notifications; returns
-    the final status and, for a FINISHED test, its summary metrics. On timeout: finished=false,
-    call again. Cancelling stops the waiting, not the test. Keep timeout_s under your client's
-    tool-call time limit. Read-only; polls every 5-10 s, two API requests a poll."""
+    """Wait until a test run ends or timeout_s passes (default 50 s), with progress
+    notifications; returns the final status and, for a FINISHED test, its summary metrics. Not
+    finished yet: finished=false, call again. Cancelling stops the waiting, not the test.
+    Read-only; polls every 5-10 s, two API requests a poll."""
     api = api_of(ctx)
-    start, shown, told = api.clock(), 0.0, ""
+    start, shown = api.clock(), -1.0
     while True:
         status = await status_of(api, bench_result_id)
         waited = api.clock() - start
-        # MCP progress only goes up: OctoPerf's percentage, never below what was already shown,
-        # and 100 once the test has ended.
-        shown = 100.0 if status.finished else max(shown, status.progress_percent or 0.0)
-        since = f", {status.elapsed_s} s since start" if status.elapsed_s is not None else ""
-        message = f"{status.state}: {shown:.0f} %{since}"
-        if message != told:
-            await ctx.report_progress(shown, 100, message)
-            told = message
+        value = progress_of(status)
+        if value is not None and value > shown:  # a state change rides in the message
+            percent = "" if status.progress_percent is None else f", {status.progress_percent:.0f} %"
+            since = "" if status.elapsed_s is None else f", {status.elapsed_s} s since start"
+            await ctx.report_progress(value, 100, f"{status.state}{percent}{since}")
+            shown = value
         if status.finished or waited >= timeout_s:
             break
-        await api.sleep(min(POLL_NEAR_END_S if shown >= 90 else POLL_S, timeout_s - waited))
+        near_end = (status.progress_percent or 0) >= 90
+        await api.sleep(min(POLL_NEAR_END_S if near_end else POLL_S, timeout_s - waited))
     metrics = await summary_of(api, bench_result_id, DEFAULT_METRICS) if status.state == "FINISHED" else None
     if metrics is not None:
         next_step = (  # jmeter-java-dsl waits for two equal reads: OctoPerf settles them after the end
@@ -991,16 +1010,33 @@ async def list_tests(
     )
 
 
+# Words people and models use for a metric, in OctoPerf's own terms.
+METRIC_WORDS = {"P50": "MEDIAN", "AVERAGE": "AVG", "MEAN": "AVG", "ERROR": "ERRORS", "HIT": "HITS"}
+
+
+def metric_hint(metric: str, known: set[str]) -> str:
+    """The metric someone meant: every word of it (P95 read as PERCENTILE 95) is in the id,
+    the default set, then averages first; else the closest spelling; else the default names."""
+    words = {METRIC_WORDS.get(w, re.sub(r"^P(\d+)$", r"PERCENTILE_\1", w)) for w in metric.split("_")}
+    words = {part for w in words for part in w.split("_") if part}
+    order = {m: i for i, m in enumerate(DEFAULT_METRICS)}
+    ranked = sorted(known, key=lambda m: (order.get(m, len(order)), not m.endswith("_AVG"), m))
+    fits = [m for m in ranked if words <= set(m.split("_"))]
+    close = fits[:1] or difflib.get_close_matches(metric, known, n=1, cutoff=0.75)
+    if close:
+        return f"; did you mean {close[0]}?"
+    return f". The default metrics are {', '.join(DEFAULT_METRICS)}."
+
+
 def metric_ids(requested: list[str] | None) -> list[str]:
     """The metric ids to ask for: the default set, or the requested ones once each, checked."""
     known = METRIC_UNITS.keys() | UNCONFIRMED_UNIT_METRICS
     chosen = list(dict.fromkeys(m.strip().upper() for m in requested or ())) or list(DEFAULT_METRICS)
     for metric in chosen:
         if metric not in known:
-            close = difflib.get_close_matches(metric, known, n=1)
-            hint = f"; did you mean {close[0]}?" if close else "."
             raise ToolError(
-                f"OctoPerf has no summary metric {metric!r}{hint} Omit metrics for the default set."
+                f"OctoPerf has no summary metric {metric!r}{metric_hint(metric, known)}"
+                " Omit metrics for the default set."
             )
     return chosen
 
@@ -1412,10 +1448,21 @@ async def alarms_of(api: OctoPerf, bench_result_id: str) -> tuple[dict[str, int]
 async def assess_test(
     bench_result_id: BenchResultId,
     ctx: Context,
-    sla: Annotated[Sla | None, Field(description='e.g. {"p95_ms": 800, "error_percent": 1}')] = None,
+    sla_avg_ms: Annotated[
+        float | None, Field(gt=0, description="SLA: highest average response time, ms.")
+    ] = None,
+    sla_p95_ms: Annotated[
+        float | None, Field(gt=0, description="SLA: highest p95 response time, ms.")
+    ] = None,
+    sla_p99_ms: Annotated[
+        float | None, Field(gt=0, description="SLA: highest p99 response time, ms.")
+    ] = None,
+    sla_error_percent: Annotated[
+        float | None, Field(ge=0, le=100, description="SLA: highest error percentage, 0-100.")
+    ] = None,
 ) -> Assessment:
     """Assess a test run: verdict (pass, warning, fail; incomplete while running), each SLA
-    limit PASS/FAIL with margin, OctoPerf's threshold alarms, key metrics, and findings with
+    limit given PASS/FAIL with margin, OctoPerf's threshold alarms, key metrics, and findings with
     evidence from fixed rules (errors above 1 %, p99 above 5x median, 3 slowest transactions,
     3 with most errors, ended ABORTED/ERROR). Base recommendations on them. Read-only, 5 requests."""
     api = api_of(ctx)
@@ -1436,7 +1483,13 @@ async def assess_test(
     if values.get("ERRORS_PERCENT") is None:
         values["ERRORS_PERCENT"] = percent(values.get("ERRORS_TOTAL"), values.get("HITS_TOTAL"))
     criteria = []
-    for name, limit in (sla.model_dump(exclude_none=True) if sla else {}).items():
+    limits = {
+        "avg_ms": sla_avg_ms,
+        "p95_ms": sla_p95_ms,
+        "p99_ms": sla_p99_ms,
+        "error_percent": sla_error_percent,
+    }
+    for name, limit in ((n, v) for n, v in limits.items() if v is not None):
         seen = values.get(SLA_METRICS[name])
         criteria.append(
             Criterion(
@@ -1490,7 +1543,7 @@ async def get_report(bench_report_id: BenchReportId, ctx: Context) -> Report:
 def analyse_test(bench_result_id: BenchResultId) -> str:
     """Analyse one test run: verdict, evidence and recommendations."""
     return prose(f"""Analyse OctoPerf test run {bench_result_id}. If get_test_status says it is
-    not finished, call wait_for_test first. Then call assess_test (with an sla if I gave limits)
+    not finished, call wait_for_test first. Then call assess_test (with the sla_ limits I gave, if any)
     and get_test_transactions. Answer with: the verdict in one line; the key numbers with units
     (hits/s, error %, average and p95 response time); each finding with its evidence; at most
     three recommendations, each tied to a finding. Quote numbers from the tools; never estimate.""")
@@ -1508,45 +1561,72 @@ def compare_prompt(baseline_bench_result_id: BaselineId, candidate_bench_result_
 
 # ---------------------------------------------------------------------------------------------
 # Demo account (--demo): a simulated OctoPerf behind an httpx2.MockTransport. It speaks the REST
-# shapes above, so every tool runs its real code, offline and without a key. Its data is
-# generated from fixed seeds; a launched run's state follows from its launch time, which its id
-# carries, so it walks on across server restarts.
+# shapes above, so every tool runs its real code, offline and without a key. Its history is
+# generated from fixed seeds; the runs a user launches (and stops) are kept in a small state
+# file, so that every later process of the same user sees them walk on; an unknown id is a 404.
 # ---------------------------------------------------------------------------------------------
 DEMO_NOTE = "DEMO DATA: a simulated OctoPerf account (--demo), not real results."
-DEMO_T0 = 1_763_719_200_000  # 2025-11-21T10:00:00Z, the first run of the demo history
+DEMO_T0 = 1_793_008_800_000  # 2026-10-26T10:00:00Z, the first run of the checkout history
 DAY_MS = 86_400_000
 # A launched run's states and their seconds; a run of the history was 600 s of load.
 DEMO_WALK = (("PENDING", 5), ("SCALING", 10), ("PREPARING", 10), ("INITIALIZING", 5), ("RUNNING", 30))
-DEMO_HISTORY_WALK = (("RUNNING", 600),)
-DEMO_HISTORY = tuple(f"br-checkout-{i}" for i in range(1, 7))
-# (id, name, project, description); the history is six runs of the first one.
-DEMO_SCENARIOS = (
-    ("scn-checkout", "Checkout, 200 users", "prj-shop", "Ramp up to 200 shoppers over 2 min, hold 8 min"),
-    ("scn-soak", "Soak, 50 users", "prj-shop", "Hold 50 shoppers for 4 h"),
-    ("scn-burst", "API burst, 500 users", "prj-api", "500 API clients at once"),
-)
-DEMO_ACTIONS = (  # (name, share of the hits, average response time in s)
+DEMO_LOAD_S = 600
+# The checkout scenario's history: a run a day (release 1.01 to 1.20), with noise; from run 11
+# on, Search is lastingly slower; run 6 alone is slow everywhere (a noisy neighbour); the newest
+# run makes Checkout and Payment slower and failing.
+DEMO_HISTORY = tuple(f"br-checkout-r{i:02d}" for i in range(1, 21))
+DEMO_SHIFT = (11, "Search", 1.6)  # (from run, transaction, factor)
+DEMO_OUTLIER = (6, 1.5)  # (run, factor on every time)
+DEMO_REGRESSION = {"Checkout": 1.9, "Payment": 1.6}  # the newest run
+SHOP_ACTIONS = (  # (name, share of the hits, average response time in s)
     ("Home page", 0.22, 0.12), ("Search", 0.18, 0.35), ("Product page", 0.2, 0.18),
     ("Login", 0.08, 0.25), ("Add to cart", 0.12, 0.21), ("Checkout", 0.08, 0.48),
     ("Payment", 0.06, 0.62), ("Order confirmation", 0.06, 0.15),
 )  # fmt: skip
-DEMO_REGRESSION = {"Checkout": 1.9, "Payment": 1.6}  # the last run of the history: slower, and failing
+API_ACTIONS = (
+    ("GET /api/products", 0.4, 0.045), ("GET /api/products/{id}", 0.25, 0.03),
+    ("POST /api/cart/items", 0.15, 0.08), ("POST /api/orders", 0.1, 0.16),
+    ("GET /api/orders/{id}", 0.1, 0.05),
+)  # fmt: skip
+# project id -> (name, its virtual user, its actions); scenario id -> (name, project, hits/s, text)
+DEMO_PROJECTS = {
+    "prj-shop": ("Web shop", "Shopper", SHOP_ACTIONS),
+    "prj-api": ("Public API", "API client", API_ACTIONS),
+}
+DEMO_SCENARIOS = {
+    "scn-checkout": (
+        "Checkout, 200 users",
+        "prj-shop",
+        200,
+        "Ramp up to 200 shoppers over 2 min, hold 8 min",
+    ),
+    "scn-soak": ("Soak, 50 users", "prj-shop", 50, "Hold 50 shoppers for 4 h"),
+    "scn-burst": ("API burst, 500 users", "prj-api", 800, "500 API clients at once"),
+}
+MAX_DEMO_LAUNCHES = 50  # the state file keeps the newest ones
+
+
+def demo_state_file(env: Mapping[str, str]) -> str:
+    """Where the demo keeps the runs a user launched: the user's state directory."""
+    home = env.get("XDG_STATE_HOME") or env.get("LOCALAPPDATA") or os.path.expanduser("~/.local/state")
+    return os.path.join(home, "octoperf-mcp", "demo-runs.json")
 
 
 class DemoOctoPerf:
     """The demo account's REST API: `handle` is an httpx2.MockTransport handler."""
 
-    def __init__(self, clock: Callable[[], float] = time.time):
+    def __init__(self, clock: Callable[[], float] = time.time, state_file: str | None = None):
         self.clock = clock  # epoch seconds
-        self.stopped: dict[str, float] = {}  # run id -> seconds after launch when it was stopped
-        self.launched: list[str] = []  # runs launched by this process, for the report list
+        self.state_file = state_file  # None: launched runs live as long as this object
+        self.memory: dict[str, dict[str, Any]] = {}
         self.table = [(re.compile(pattern), answer) for pattern, answer in self.routes()]
 
     def handle(self, request: httpx2.Request) -> httpx2.Response:
         route = f"{request.method} {request.url.path}"
         for pattern, answer in self.table:
             if found := pattern.fullmatch(route):
-                data = answer(*found.groups(), json.loads(request.content or b"null"))
+                body = json.loads(request.content or b"null")
+                data = answer(*found.groups(), body, **dict(request.url.params))
                 if data is not None:
                     return httpx2.Response(200, json=data)
         return httpx2.Response(404, json={"status": 404, "message": f"The demo account has no {route}"})
@@ -1555,23 +1635,24 @@ class DemoOctoPerf:
         one = "([A-Za-z0-9_-]+)"
         return [
             ("GET /workspaces/member-of", lambda _: [self.entity("ws-demo", "Demo shop", DEMO_T0)]),
-            (f"GET /design/projects/by-workspace/{one}/DESIGN", self.projects),
-            (
-                f"GET /design/projects/{one}",
-                lambda pid, _: (self.projects("ws-demo", _, pid) or [None])[0],
-            ),
-            (f"GET /runtime/scenarios/by-project/{one}", self.scenarios),
-            (f"GET /runtime/scenarios/{one}", lambda sid, _: (self.scenarios(None, _, sid) or [None])[0]),
+            (f"GET /design/projects/by-workspace/{one}/DESIGN", lambda ws, _: self.projects(ws)),
+            (f"GET /design/projects/{one}", lambda pid, _: next(iter(self.projects("ws-demo", pid)), None)),
+            (f"GET /runtime/scenarios/by-project/{one}", lambda pid, _: self.scenarios(pid) or None),
+            (f"GET /runtime/scenarios/{one}", lambda sid, _: next(iter(self.scenarios(None, sid)), None)),
             (f"POST /runtime/scenarios/run/{one}", self.launch),
             (
                 f"GET /runtime/bench-results/progress/{one}",
                 lambda rid, _: self.run(rid) and self.progress(rid),
             ),
-            (f"POST /runtime/bench-results/stop/{one}", self.stop),
+            (f"POST /runtime/bench-results/stop/{one}", lambda rid, _: self.stop(rid)),
             (f"GET /runtime/bench-results/{one}", lambda rid, _: self.run(rid)),
-            (f"GET /analysis/bench-reports/by-project/{one}", self.reports),
+            (f"GET /analysis/bench-reports/by-project/{one}", lambda pid, _: self.reports(pid)),
             (f"GET /analysis/bench-reports/{one}", lambda rep, _: self.report(rep.replace("rep-", "br-", 1))),
-            (f"GET /design/virtual-users/by-project/{one}", self.virtual_users),
+            (f"GET /design/virtual-users/by-project/{one}", lambda pid, _: self.virtual_users(pid)),
+            (
+                f"GET /analysis/metrics/global/{one}",
+                lambda rid, _: self.run(rid) and self.global_metrics(rid),
+            ),
             ("POST /analysis/metrics/(summary|table)", self.statistics),
             ("POST /analysis/threshold-alarms", lambda body: self.alarms(body["metric"]["benchResultId"])),
         ]
@@ -1586,165 +1667,212 @@ class DemoOctoPerf:
             "lastModified": created,
         } | fields
 
-    def projects(self, workspace_id: str, _: Any, only: str | None = None) -> list[dict[str, Any]] | None:
+    def projects(self, workspace_id: str, only: str | None = None) -> list[dict[str, Any]] | None:
         if workspace_id != "ws-demo":
             return None
-        found = [("prj-shop", "Web shop", 2 * DAY_MS), ("prj-api", "Public API", DAY_MS)]
         return [
-            self.entity(
-                pid,
-                name,
-                DEMO_T0 - 30 * DAY_MS,
-                lastModified=DEMO_T0 + t,
-                workspaceId="ws-demo",
-                type="DESIGN",
-            )
-            for pid, name, t in found
+            self.entity(pid, name, DEMO_T0 - 30 * DAY_MS, lastModified=DEMO_T0 + (2 - i) * DAY_MS,
+                        workspaceId="ws-demo", type="DESIGN")
+            for i, (pid, (name, _, _)) in enumerate(DEMO_PROJECTS.items())
             if only in (None, pid)
-        ]
+        ]  # fmt: skip
 
-    def scenarios(
-        self, project_id: str | None, _: Any, only: str | None = None
-    ) -> list[dict[str, Any]] | None:
-        found = [
+    def scenarios(self, project_id: str | None, only: str | None = None) -> list[dict[str, Any]]:
+        return [
             self.entity(sid, name, DEMO_T0 - 20 * DAY_MS, projectId=pid, description=text, mode="STANDARD")
-            for sid, name, pid, text in DEMO_SCENARIOS
+            for sid, (name, pid, _, text) in DEMO_SCENARIOS.items()
             if project_id in (None, pid) and only in (None, sid)
         ]
-        return found or None
 
-    def launch(self, scenario_id: str, _: Any) -> dict[str, Any] | None:
-        if not self.scenarios(None, _, scenario_id):
+    # The runs a user launched: {run id: {"scenario", "start" (epoch ms), "name", "stopped" (s)}}.
+    def launched(self) -> dict[str, dict[str, Any]]:
+        if not self.state_file:
+            return self.memory
+        try:
+            with open(self.state_file, encoding="utf-8") as file:
+                runs = json.load(file)
+            return {
+                k: v for k, v in runs.items() if isinstance(v, dict) and v.get("scenario") in DEMO_SCENARIOS
+            }
+        except (OSError, ValueError, AttributeError):  # absent or corrupt: no launched runs
+            return {}
+
+    def remember(self, runs: dict[str, dict[str, Any]]) -> None:
+        newest = dict(sorted(runs.items(), key=lambda run: run[1]["start"])[-MAX_DEMO_LAUNCHES:])
+        if not self.state_file:
+            self.memory = newest
+            return
+        try:
+            os.makedirs(os.path.dirname(self.state_file), exist_ok=True)
+            with open(f"{self.state_file}.{os.getpid()}", "w", encoding="utf-8") as file:
+                json.dump(newest, file)
+            os.replace(f"{self.state_file}.{os.getpid()}", self.state_file)
+        except OSError as error:  # the demo goes on; the run is forgotten by the next process
+            log.warning("The demo could not save its launched runs in %s: %s", self.state_file, error)
+
+    def launch(self, scenario_id: str, _: Any, name: str = "") -> dict[str, Any] | None:
+        if scenario_id not in DEMO_SCENARIOS:
             return None
-        run_id = f"br-{scenario_id.removeprefix('scn-')}-{int(self.clock() * 1000)}"
-        self.launched.append(run_id)
+        start = int(self.clock() * 1000)
+        run_id = f"br-{scenario_id.removeprefix('scn-')}-{start}"
+        runs = self.launched()
+        runs[run_id] = {"scenario": scenario_id, "start": start, "name": name, "stopped": None}
+        self.remember(runs)
         return self.report(run_id)
 
-    def started(self, run_id: str) -> tuple[str, int] | None:
-        """A run's scenario and start (epoch ms), read from its id; None for an unknown id."""
-        scenario, _, tail = run_id.removeprefix("br-").rpartition("-")
+    def known(self, run_id: str) -> dict[str, Any] | None:
+        """A run's scenario, start (epoch ms), name and stop; None for an unknown id."""
         if run_id in DEMO_HISTORY:
-            return "scn-checkout", DEMO_T0 + (int(tail) - 1) * DAY_MS
-        known = tail.isdigit() and f"scn-{scenario}" in {s[0] for s in DEMO_SCENARIOS}
-        return (f"scn-{scenario}", int(tail)) if known else None
-
-    @staticmethod
-    def phases(run_id: str) -> tuple[tuple[str, int], ...]:
-        return DEMO_HISTORY_WALK if run_id in DEMO_HISTORY else DEMO_WALK
+            number = DEMO_HISTORY.index(run_id)
+            name = f"Checkout, release 1.{number + 1:02d}"
+            return {
+                "scenario": "scn-checkout",
+                "start": DEMO_T0 + number * DAY_MS,
+                "name": name,
+                "stopped": None,
+            }
+        return self.launched().get(run_id)
 
     def walk(self, run_id: str) -> tuple[str, float, float]:
         """(state, progress %, seconds of load so far) of a known run, from the clock."""
-        _, start = self.started(run_id)  # type: ignore[misc]
-        elapsed = self.stopped.get(run_id, self.clock() - start / 1000)
-        for state, seconds in self.phases(run_id):
+        run = self.known(run_id)
+        if run_id in DEMO_HISTORY:
+            return "FINISHED", 100.0, DEMO_LOAD_S
+        elapsed = run["stopped"] if run["stopped"] is not None else self.clock() - run["start"] / 1000
+        for state, seconds in DEMO_WALK:
             if elapsed < seconds:
-                running = state == "RUNNING"
-                progress = 100 * elapsed / seconds if running else 0.0
-                return ("ABORTED" if run_id in self.stopped else state), progress, elapsed if running else 0.0
+                load = elapsed if state == "RUNNING" else 0.0
+                return ("ABORTED" if run["stopped"] is not None else state), 100 * load / seconds, load
             elapsed -= seconds
-        return "FINISHED", 100.0, self.phases(run_id)[-1][1]
+        return "FINISHED", 100.0, DEMO_WALK[-1][1]
 
     def run(self, run_id: str) -> dict[str, Any] | None:
-        if not (found := self.started(run_id)):
+        if not (run := self.known(run_id)):
             return None
-        scenario, start = found
-        state, _, _ = self.walk(run_id)
-        seconds = sum(s for _, s in self.phases(run_id))
-        project = next(pid for sid, _, pid, _ in DEMO_SCENARIOS if sid == scenario)
-        end = (
-            start + seconds * 1000
-            if state == "FINISHED"
-            else start + int(self.stopped[run_id] * 1000)
-            if run_id in self.stopped
-            else int(self.clock() * 1000)
-        )
+        state = self.walk(run_id)[0]
+        lasted = DEMO_LOAD_S if run_id in DEMO_HISTORY else run["stopped"] or sum(s for _, s in DEMO_WALK)
+        end = run["start"] + round(1000 * lasted) if state in FINISHED_STATES else int(self.clock() * 1000)
+        project = DEMO_SCENARIOS[run["scenario"]][1]
         return self.entity(
-            run_id, "", start, lastModified=end, state=state, scenarioId=scenario, designProjectId=project
-        )
+            run_id, "", run["start"], lastModified=end, state=state, scenarioId=run["scenario"],
+            designProjectId=project, resultProjectId=project, batchId=f"batch-{run_id}",
+        )  # fmt: skip
 
     def progress(self, run_id: str) -> dict[str, float]:
         return {"value": round(self.walk(run_id)[1], 1)}
 
-    def stop(self, run_id: str, _: Any) -> dict[str, Any] | None:
-        if not self.started(run_id):
+    def stop(self, run_id: str) -> dict[str, Any] | None:
+        if not (run := self.known(run_id)):
             return None
-        state, _, _ = self.walk(run_id)
-        if state not in FINISHED_STATES:
-            self.stopped[run_id] = self.clock() - self.started(run_id)[1] / 1000  # type: ignore[index]
+        if self.walk(run_id)[0] not in FINISHED_STATES:
+            runs = self.launched()
+            runs[run_id] = run | {"stopped": self.clock() - run["start"] / 1000}
+            self.remember(runs)
         return self.run(run_id)
 
     def report(self, run_id: str) -> dict[str, Any] | None:
-        if not (run := self.run(run_id)):
+        if not (run := self.known(run_id)):
             return None
-        number = run_id.rpartition("-")[2]
-        scenario = next(name for sid, name, _, _ in DEMO_SCENARIOS if sid == run["scenarioId"])
-        name = f"Checkout, release 1.{number}" if run_id in DEMO_HISTORY else scenario
+        scenario, project = DEMO_SCENARIOS[run["scenario"]][0:2]
         return self.entity(
-            run_id.replace("br-", "rep-", 1), name, run["created"], projectId=run["designProjectId"],
+            run_id.replace("br-", "rep-", 1), run["name"] or scenario, run["start"], projectId=project,
             benchResultIds=[run_id], items=[{"@type": "SummaryReportItem", "name": "Statistics"}],
         )  # fmt: skip
 
-    def reports(self, project_id: str, _: Any) -> list[dict[str, Any]] | None:
-        runs = [r for r in (self.report(rid) for rid in [*DEMO_HISTORY, *self.launched]) if r]
-        return (
-            [r for r in runs if r["projectId"] == project_id]
-            if project_id in ("prj-shop", "prj-api")
-            else None
-        )
+    def reports(self, project_id: str) -> list[dict[str, Any]] | None:
+        if project_id not in DEMO_PROJECTS:
+            return None
+        runs = [self.report(run_id) for run_id in [*DEMO_HISTORY, *self.launched()]]
+        return [r for r in runs if r and r["projectId"] == project_id]
 
-    def virtual_users(self, project_id: str, _: Any) -> list[dict[str, Any]]:
-        actions = [
-            {"@type": "HttpAction", "id": f"act-{i}", "name": n} for i, (n, _, _) in enumerate(DEMO_ACTIONS)
+    def virtual_users(self, project_id: str) -> list[dict[str, Any]] | None:
+        if project_id not in DEMO_PROJECTS:
+            return None
+        _, user, actions = DEMO_PROJECTS[project_id]
+        children = [
+            {"@type": "HttpAction", "id": f"act-{project_id[4:]}-{i}", "name": n}
+            for i, (n, _, _) in enumerate(actions)
         ]
-        return [self.entity("vu-shopper", "Shopper", DEMO_T0, projectId=project_id, children=actions)]
+        return [self.entity(f"vu-{project_id[4:]}", user, DEMO_T0, projectId=project_id, children=children)]
 
-    def rows(self, run_id: str) -> dict[str, dict[str, float]]:
+    def rows(self, run_id: str) -> dict[str, dict[str, float | None]]:
         """Each action's statistics (times in seconds, as OctoPerf gives them), from a seed."""
         seed = random.Random(run_id)
-        regressed = run_id == DEMO_HISTORY[-1]
-        hits = 200 * self.walk(run_id)[2]  # 200 hits/s under load
+        scenario = DEMO_SCENARIOS[self.known(run_id)["scenario"]]  # type: ignore[index]
+        number = DEMO_HISTORY.index(run_id) + 1 if run_id in DEMO_HISTORY else 0
+        hits = scenario[2] * self.walk(run_id)[2]
         found = {}
-        for i, (name, share, avg) in enumerate(DEMO_ACTIONS):
-            slow = DEMO_REGRESSION.get(name, 1.0) if regressed else 1.0
+        for i, (name, share, avg) in enumerate(DEMO_PROJECTS[scenario[1]][2]):
+            failing = run_id == DEMO_HISTORY[-1] and name in DEMO_REGRESSION
+            slow = DEMO_REGRESSION[name] if failing else 1.0
+            slow *= DEMO_SHIFT[2] if number >= DEMO_SHIFT[0] and name == DEMO_SHIFT[1] else 1.0
+            slow *= DEMO_OUTLIER[1] if number == DEMO_OUTLIER[0] else 1.0
             avg *= slow * seed.uniform(0.95, 1.05)
             count = round(hits * share * seed.uniform(0.98, 1.02))
-            errors = round(count * (0.08 if slow > 1 else seed.uniform(0, 0.004)))
-            found[f"act-{i}"] = {
-                "HITS_TOTAL": count, "ERRORS_TOTAL": errors, "RESPONSE_TIME_AVG": avg,
-                "RESPONSE_TIME_MEDIAN": avg * 0.8, "RESPONSE_TIME_PERCENTILE_90": avg * 1.6,
-                "RESPONSE_TIME_PERCENTILE_95": avg * 2,
-                "RESPONSE_TIME_PERCENTILE_99": avg * (6 if slow > 1 else 3.2), "RESPONSE_TIME_MIN": avg * 0.2,
-                "RESPONSE_TIME_MAX": avg * 9,
+            errors = round(count * (0.08 if failing else seed.uniform(0, 0.004)))
+            times = {
+                "RESPONSE_TIME_AVG": 1, "RESPONSE_TIME_MEDIAN": 0.8, "RESPONSE_TIME_PERCENTILE_90": 1.6,
+                "RESPONSE_TIME_PERCENTILE_95": 2, "RESPONSE_TIME_PERCENTILE_99": 6 if failing else 3.2,
+                "RESPONSE_TIME_MIN": 0.2, "RESPONSE_TIME_MAX": 9,
             }  # fmt: skip
+            found[f"act-{scenario[1][4:]}-{i}"] = {"HITS_TOTAL": count, "ERRORS_TOTAL": errors} | {
+                metric: avg * factor if count else None for metric, factor in times.items()
+            }
         return found
+
+    def summary(self, run_id: str) -> dict[str, float | None]:
+        rows = self.rows(run_id).values()
+        hits = sum(r["HITS_TOTAL"] for r in rows)  # type: ignore[misc]
+        errors = sum(r["ERRORS_TOTAL"] for r in rows)  # type: ignore[misc]
+        seconds = max(self.walk(run_id)[2], 1.0)
+        times = [m for m in next(iter(rows)) if m.startswith("RESPONSE_TIME")]
+        return {
+            m: sum(r[m] * r["HITS_TOTAL"] for r in rows) / hits if hits else None for m in times  # type: ignore[operator]
+        } | {
+            "HITS_TOTAL": hits, "HITS_RATE": hits / seconds, "ERRORS_TOTAL": errors,
+            "ERRORS_RATE": errors / seconds, "ERRORS_PERCENT": 100 * errors / hits if hits else None,
+            "THROUGHPUT_TOTAL": hits * 24_000.0, "THROUGHPUT_RATE": hits * 24_000.0 / seconds,
+            "SENT_BYTES_TOTAL": hits * 700.0, "SENT_BYTES_RATE": hits * 700.0 / seconds,
+        }  # fmt: skip
 
     def statistics(self, kind: str, body: dict[str, Any]) -> list[Any] | None:
         metrics = [m["id"] for m in body["metrics"]]
         run_id = body["metrics"][0]["benchResultId"]
-        if not self.started(run_id):
+        if not self.known(run_id):
             return None
-        rows = self.rows(run_id)
         if kind == "table":
             return [
-                {"actionId": a, "values": [{"value": row.get(m)} for m in metrics]} for a, row in rows.items()
+                {"actionId": a, "values": [{"value": row.get(m)} for m in metrics]}
+                for a, row in self.rows(run_id).items()
             ]
-        hits = sum(r["HITS_TOTAL"] for r in rows.values()) or 1
-        errors = sum(r["ERRORS_TOTAL"] for r in rows.values())
-        seconds = max(self.walk(run_id)[2], 1.0)
-        summary = {
-            m: sum(r[m] * r["HITS_TOTAL"] for r in rows.values()) / hits for m in next(iter(rows.values()))
-        } | {
-            "HITS_TOTAL": hits, "HITS_RATE": hits / seconds, "ERRORS_TOTAL": errors,
-            "ERRORS_RATE": errors / seconds, "ERRORS_PERCENT": 100 * errors / hits,
-            "THROUGHPUT_TOTAL": hits * 24_000.0, "THROUGHPUT_RATE": hits * 24_000.0 / seconds,
-            "SENT_BYTES_TOTAL": hits * 700.0, "SENT_BYTES_RATE": hits * 700.0 / seconds,
-        }  # fmt: skip
+        summary = self.summary(run_id)
         return [summary.get(m) for m in metrics]
 
-    def alarms(self, run_id: str) -> list[dict[str, str]]:
-        if run_id == DEMO_HISTORY[-1]:
-            return [{"id": "p95-checkout", "severity": "CRITICAL"}, {"id": "errors", "severity": "WARNING"}]
-        return [{"id": "p95-checkout", "severity": "PASSED"}, {"id": "errors", "severity": "PASSED"}]
+    def global_metrics(self, run_id: str) -> dict[str, list[dict[str, Any]]]:
+        """The live metrics of /analysis/metrics/global: each value carries its unit."""
+        summary = self.summary(run_id)
+        return {
+            "metrics": [
+                {"name": "Hits", "value": summary["HITS_TOTAL"], "unit": ""},
+                {"name": "Errors", "value": summary["ERRORS_TOTAL"], "unit": ""},
+                {"name": "Avg Elapsed", "value": summary["RESPONSE_TIME_AVG"], "unit": "s"},
+                {"name": "Total Throughput", "value": (summary["THROUGHPUT_TOTAL"] or 0) / 1e6, "unit": "MB"},
+            ]
+        }
+
+    def alarms(self, run_id: str) -> list[dict[str, Any]] | None:
+        if not self.known(run_id):
+            return None
+        if not run_id.startswith("br-checkout"):
+            return []
+        severity = ("CRITICAL", "WARNING") if run_id == DEMO_HISTORY[-1] else ("PASSED", "PASSED")
+        p95 = self.rows(run_id)["act-shop-5"]["RESPONSE_TIME_PERCENTILE_95"]
+        return [
+            {"id": "alarm-p95", "thresholdId": "thr-checkout-p95", "severity": severity[0], "threshold": 1.5,
+             "observed": p95},
+            {"id": "alarm-errors", "thresholdId": "thr-errors", "severity": severity[1], "threshold": 1.0,
+             "observed": self.summary(run_id)["ERRORS_PERCENT"]},
+        ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1821,6 +1949,76 @@ def compact_text(
     return call
 
 
+def portable(schema: dict[str, Any]) -> dict[str, Any]:
+    """An input schema every function-calling dialect takes (Gemini's, OpenAI's, ...): flat
+    properties of one plain type each, no titles, an optional `X | None` parameter as plain X
+    that is simply not required."""
+    properties = {}
+    for name, prop in schema.get("properties", {}).items():
+        prop = {key: value for key, value in prop.items() if key != "title"}
+        if options := prop.pop("anyOf", None):
+            (plain,) = [option for option in options if option != {"type": "null"}]
+            prop = plain | {key: value for key, value in prop.items() if value is not None}
+        properties[name] = prop
+    required = {"required": schema["required"]} if schema.get("required") else {}
+    return {"type": "object", "properties": properties, **required}
+
+
+BOUNDS = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
+KINDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "string": "text",
+    "list": "a list",
+    "bool": "true or false",
+}
+
+
+def argument_problem(error: Mapping[str, Any]) -> str:
+    """One sentence for one failed argument check: the parameter, what was wrong, what is allowed."""
+    name = ".".join(str(part) for part in error["loc"]) or "the arguments"
+    kind, limits, shown = error["type"], error.get("ctx") or {}, repr(error.get("input"))[:40]
+    if kind == "missing":
+        source = ID_KINDS.get(name, ("", ""))[1]
+        return f"{name} is required" + (f": take it from {source}." if source else ".")
+    if kind == "literal_error":
+        allowed = ", ".join(re.findall(r"'([^']*)'", limits["expected"]))
+        return f"{name} {shown} is not one of {allowed}."
+    if bound := next(((BOUNDS[key], value) for key, value in limits.items() if key in BOUNDS), None):
+        return f"{name} {shown} is out of range: it must be {bound[0]} {bound[1]:g}."
+    if kind in ("string_too_long", "too_long"):
+        unit = "characters" if "string" in kind else "items"
+        return f"{name} is too long: at most {limits['max_length']} {unit}."
+    expected = next((said for prefix, said in KINDS.items() if kind.startswith(prefix)), None)
+    if expected:
+        return f"{name} {shown} is not {expected}."
+    return f"{name} {shown} is not accepted: {error['msg']}."
+
+
+class Server(MCPServer):
+    """MCPServer with portable input schemas and argument errors in plain sentences."""
+
+    async def list_tools(self) -> list[Any]:
+        tools = await super().list_tools()
+        return [tool.model_copy(update={"input_schema": portable(tool.input_schema)}) for tool in tools]
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        tool = next((tool for tool in await super().list_tools() if tool.name == name), None)
+        takes = tool.input_schema.get("properties", {}) if tool else {}
+        if tool and (unknown := [arg for arg in arguments if arg not in takes]):
+            raise ToolError(
+                f"Error executing tool {name}: {', '.join(unknown)} is not a parameter of {name};"
+                f" it takes {', '.join(takes) or 'none'}."
+            )
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:
+            if not isinstance(invalid := error.__cause__, ValidationError):
+                raise
+            problems = " ".join(dict.fromkeys(argument_problem(e) for e in invalid.errors()))
+            raise ToolError(f"Error executing tool {name}: {problems}") from invalid
+
+
 def build_server(
     settings: Settings,
     transport: httpx2.AsyncBaseTransport | None = None,
@@ -1829,7 +2027,7 @@ def build_server(
 ) -> MCPServer:
     """The MCP server for these settings; tests pass an httpx2.MockTransport and a fake clock."""
     if settings.demo and transport is None:
-        transport = httpx2.MockTransport(DemoOctoPerf().handle)
+        transport = httpx2.MockTransport(DemoOctoPerf(state_file=settings.demo_state).handle)
 
     @asynccontextmanager
     async def lifespan(_server: MCPServer):
@@ -1841,7 +2039,7 @@ def build_server(
         ) as client:
             yield OctoPerf(client, settings, sleep, clock)
 
-    server = MCPServer(
+    server = Server(
         "octoperf",
         version=__version__,
         instructions=(DEMO_NOTE + " " if settings.demo else "")
@@ -1876,6 +2074,12 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"octoperf-mcp: {message} (see --help)\n")
 
 
+def port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return int(text)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = Parser(
         prog="octoperf_mcp.py",
@@ -1888,7 +2092,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--read-only", action="store_true", help="leave out the tools that launch or stop tests")
     add("--transport", choices=("stdio", "streamable-http"), default="stdio", help="default: stdio")
     add("--host", default="127.0.0.1", help="streamable-http: address to listen on (default 127.0.0.1)")
-    add("--port", type=int, default=8000, help="streamable-http: port (default 8000), path /mcp")
+    add("--port", type=port, default=8000, help="streamable-http: port (default 8000), path /mcp")
     add("--allow-remote", action="store_true", help="streamable-http: allow a --host other than this machine")
     add("--check", action="store_true", help="call list_workspaces once, say whether it works, and exit")
     add("--version", action="version", version=f"octoperf-mcp {__version__}")
@@ -1906,18 +2110,38 @@ async def check(settings: Settings, transport: httpx2.AsyncBaseTransport | None 
     return 0, f"OK: {count} workspace{'' if count == 1 else 's'} reachable at {settings.api_url}"
 
 
+WAITING = (
+    "octoperf-mcp: serving MCP on stdio and waiting for an MCP client; an editor starts this"
+    " for you (see README.md). To try it by hand: --check, or the MCP Inspector. Ctrl-C stops it."
+)
+
+
+def port_in_use(host: str, number: int) -> bool:
+    """Whether another program listens there (binding tells, then lets go at once)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, number))
+        except OSError:
+            return True
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     level = logging.WARNING if args.check else logging.INFO  # --check answers in one line
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    http = args.transport != "stdio"
     try:
         settings = Settings.from_env(os.environ, demo=args.demo, read_only=args.read_only)
-        remote = args.transport != "stdio" and not is_loopback(args.host)
-        if remote and not args.allow_remote:
+        if http and not is_loopback(args.host) and not (args.allow_remote or settings.demo):
             raise ConfigError(
                 f"--host {args.host} would let other machines use your OctoPerf key: add --allow-remote"
                 " (and put a TLS proxy with authentication in front), or listen on 127.0.0.1."
             )
+        if http and port_in_use(args.host, args.port):
+            raise ConfigError(f"port {args.port} on {args.host} is in use: pick another with --port.")
     except ConfigError as error:
         print(f"octoperf-mcp: {error}", file=sys.stderr)
         sys.exit(2)
@@ -1928,10 +2152,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not settings.api_key:
         log.warning("OCTOPERF_API_KEY is not set: tools are listed, but every call will say so.")
     server = build_server(settings)
-    if args.transport == "stdio":
-        server.run()
-    else:
-        server.run("streamable-http", host=args.host, port=args.port, stateless_http=True)
+    try:
+        if not http:
+            if sys.stdin.isatty():
+                print(WAITING, file=sys.stderr)
+            # Ctrl-C: exit at once; the SDK's thread blocked reading stdin would hold a normal exit.
+            signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+            server.run()
+        else:
+            where = f"[{args.host}]" if ":" in args.host else args.host
+            print(f"octoperf-mcp: serving MCP at http://{where}:{args.port}/mcp", file=sys.stderr)
+            # Stateful: a client's notifications/cancelled reaches the call it cancels (in
+            # stateless mode each POST is a new session that does not know the call).
+            server.run("streamable-http", host=args.host, port=args.port)
+    except KeyboardInterrupt:  # Ctrl-C: a quiet stop
+        sys.exit(130)
 
 
 if __name__ == "__main__":

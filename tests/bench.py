@@ -216,7 +216,7 @@ async def measure(url: str) -> list[tuple[str, str]]:
                 ("get_test_metrics", STATUS),
                 ("get_test_transactions", STATUS),
                 ("compare_tests", {"baseline_bench_result_id": "br-0", "candidate_bench_result_id": "br-1"}),
-                ("assess_test", STATUS | {"sla": {"p95_ms": 800, "error_percent": 1}}),
+                ("assess_test", STATUS | {"sla_p95_ms": 800, "sla_error_percent": 1}),
                 ("get_report", {"bench_report_id": "rep-1"}),
             ]:
                 result = await client.call_tool(tool_name, arguments)

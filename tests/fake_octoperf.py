@@ -285,11 +285,9 @@ class FakeOctoPerf:
         return httpx2.Response(200, json=answer)
 
 
-def serve(port: int) -> None:
-    """Serve the fake over real HTTP on 127.0.0.1:PORT until interrupted."""
+def http_server(fake: FakeOctoPerf, port: int = 0):
+    """A ThreadingHTTPServer on 127.0.0.1:PORT (0: any free port) answering as `fake` does."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    fake = FakeOctoPerf()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as OctoPerf's own front end offers
@@ -300,7 +298,7 @@ def serve(port: int) -> None:
 
         def answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            url = f"http://127.0.0.1:{port}{self.path}"
+            url = f"http://127.0.0.1{self.path}"
             response = fake.respond(
                 httpx2.Request(self.command, url, headers=dict(self.headers), content=body)
             )
@@ -312,8 +310,8 @@ def serve(port: int) -> None:
 
         do_GET = do_POST = answer
 
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 8765)
+    http_server(FakeOctoPerf(), int(sys.argv[1]) if len(sys.argv) > 1 else 8765).serve_forever()

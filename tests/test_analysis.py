@@ -206,8 +206,8 @@ async def test_compare_tests_checks_both_ids_before_any_request(client, octoperf
 
 
 async def test_assessment_checks_each_sla_limit_with_its_margin(client, octoperf):
-    sla = {"p95_ms": 1000, "avg_ms": 600, "error_percent": 1}
-    result = await ok(client, "assess_test", bench_result_id="br-1", sla=sla)
+    sla = {"sla_p95_ms": 1000, "sla_avg_ms": 600, "sla_error_percent": 1}
+    result = await ok(client, "assess_test", bench_result_id="br-1", **sla)
     assert result["sla"] == [
         {"name": "avg_ms", "limit": 600.0, "observed": 512.0, "margin": 88.0, "result": "PASS"},
         {"name": "p95_ms", "limit": 1000.0, "observed": 1250.0, "margin": -250.0, "result": "FAIL"},
@@ -219,7 +219,7 @@ async def test_assessment_checks_each_sla_limit_with_its_margin(client, octoperf
 async def test_a_clean_run_within_its_sla_passes_and_shows_its_key_numbers(client, octoperf):
     octoperf.answer("POST", "/analysis/threshold-alarms", [{"id": "alarm-1", "severity": "PASSED"}])
     octoperf.summaries["br-1"] = SUMMARY | {"RESPONSE_TIME_PERCENTILE_99": 2.0}  # 4.7x the median
-    result = await ok(client, "assess_test", bench_result_id="br-1", sla={"p95_ms": 2000})
+    result = await ok(client, "assess_test", bench_result_id="br-1", sla_p95_ms=2000)
     assert result["verdict"] == "pass"
     assert result["threshold_alarms"] == {"PASSED": 1}
     assert {"name": "RESPONSE_TIME_PERCENTILE_95", "value": 1250.0, "unit": "ms"} in result["metrics"]
@@ -301,7 +301,7 @@ async def test_a_test_in_error_has_no_statistics_to_read(client, octoperf):
 
 async def test_a_running_test_is_assessed_as_incomplete(client, octoperf):
     octoperf.answer("GET", "/runtime/bench-results/br-1", bench_result("br-1", "RUNNING"))
-    result = await ok(client, "assess_test", bench_result_id="br-1", sla={"p95_ms": 100})
+    result = await ok(client, "assess_test", bench_result_id="br-1", sla_p95_ms=100)
     assert result["verdict"] == "incomplete"
     assert result["sla"][0]["result"] == "FAIL"
 
@@ -309,20 +309,23 @@ async def test_a_running_test_is_assessed_as_incomplete(client, octoperf):
 async def test_missing_statistics_are_na_not_a_crash(client, octoperf):
     octoperf.summaries["br-1"] = {}
     octoperf.tables["br-1"] = []
-    result = await ok(client, "assess_test", bench_result_id="br-1", sla={"p95_ms": 800, "error_percent": 1})
+    result = await ok(client, "assess_test", bench_result_id="br-1", sla_p95_ms=800, sla_error_percent=1)
     assert [c["result"] for c in result["sla"]] == ["n/a", "n/a"]
     assert result["findings"] == []
 
 
-async def test_an_sla_with_an_unknown_limit_is_refused(client, octoperf):
-    message = await fail(client, "assess_test", bench_result_id="br-1", sla={"p95": 800})
-    assert "p95" in message
+async def test_an_unknown_argument_like_the_old_sla_object_is_refused_naming_the_parameters(client, octoperf):
+    message = await fail(client, "assess_test", bench_result_id="br-1", sla={"p95_ms": 800})
+    assert message == (
+        "sla is not a parameter of assess_test; it takes bench_result_id, sla_avg_ms, sla_p95_ms,"
+        " sla_p99_ms, sla_error_percent."
+    )
     assert not octoperf.requests
 
 
 async def test_assessing_a_run_with_200_transactions_stays_small(client, octoperf):
     octoperf.tables["br-1"] = table(200)
-    result = await client.call_tool("assess_test", {"bench_result_id": "br-1", "sla": {"p95_ms": 800}})
+    result = await client.call_tool("assess_test", {"bench_result_id": "br-1", "sla_p95_ms": 800})
     size = len(json.dumps(result.structured_content, separators=(",", ":")))
     assert size < 4000, f"{size} bytes"
 

@@ -3,18 +3,20 @@
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import anyio
 import httpx2
 import pytest
-from fake_octoperf import BASE, KEY, FakeOctoPerf
+from fake_octoperf import BASE, KEY, FakeOctoPerf, bench_result, http_server
 from mcp import Client
 
-from octoperf_mcp import TOOLS, Settings, __version__, check, main, parse_args
+from octoperf_mcp import POLL_NEAR_END_S, TOOLS, Settings, __version__, check, main, parse_args
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).parent.parent
@@ -57,7 +59,12 @@ def test_version_prints_the_version(capsys):
     ("argv", "says"),
     [
         (["--bogus"], "octoperf-mcp: unrecognized arguments: --bogus (see --help)"),
-        (["--port", "eighty"], "octoperf-mcp: argument --port: invalid int value: 'eighty' (see --help)"),
+        (
+            ["--port", "eighty"],
+            "octoperf-mcp: argument --port: 'eighty' is not a port number from 1 to 65535",
+        ),
+        (["--port", "99999"], "octoperf-mcp: argument --port: '99999' is not a port number from 1 to 65535"),
+        (["--port", "0"], "octoperf-mcp: argument --port: '0' is not a port number from 1 to 65535"),
         (["--transport", "sse"], "octoperf-mcp: argument --transport: invalid choice: 'sse'"),
     ],
 )
@@ -176,3 +183,142 @@ def test_the_script_runs_as_a_subprocess_with_help():
                           env={"PATH": os.environ["PATH"]})  # fmt: skip
     assert done.returncode == 0
     assert "--demo" in done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(*argv: str, env: dict[str, str] | None = None, **options) -> subprocess.Popen:
+    """The real script in its own process, stderr captured."""
+    environment = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")} | (env or {})
+    return subprocess.Popen(
+        [sys.executable, str(SCRIPT), *argv], env=environment, stderr=subprocess.PIPE, text=True, **options
+    )
+
+
+def read_line(stream, timeout: float = 30) -> str:
+    """The next line of a child's stream, or '' when none comes in time."""
+    import select
+
+    ready, _, _ = select.select([stream], [], [], timeout)
+    return stream.readline() if ready else ""
+
+
+def test_in_a_terminal_stdio_mode_says_it_waits_for_a_client_and_ctrl_c_exits_quietly(tmp_path):
+    import pty
+
+    terminal, child_end = pty.openpty()
+    server = start("--demo", env={"XDG_STATE_HOME": str(tmp_path)}, stdin=child_end, stdout=subprocess.PIPE)
+    try:
+        line = read_line(server.stderr)
+        server.send_signal(signal.SIGINT)
+        server.wait(20)
+    finally:
+        server.kill()
+        os.close(terminal)
+        os.close(child_end)
+    assert line.startswith("octoperf-mcp: serving MCP on stdio and waiting for an MCP client")
+    assert "--check" in line and "Inspector" in line and "Ctrl-C" in line
+    assert server.returncode == 130
+    assert server.stderr.read() == ""
+    assert server.stdout.read() == ""
+
+
+def test_over_http_the_start_line_names_the_full_url_and_ctrl_c_exits_quietly(tmp_path):
+    port = free_port()
+    server = start("--demo", "--transport", "streamable-http", "--port", str(port),
+                   env={"XDG_STATE_HOME": str(tmp_path)}, stdout=subprocess.DEVNULL)  # fmt: skip
+    try:
+        line = read_line(server.stderr)
+        while "Uvicorn running" not in read_line(server.stderr):
+            pass
+        server.send_signal(signal.SIGINT)
+        server.wait(20)
+    finally:
+        server.kill()
+    assert line == f"octoperf-mcp: serving MCP at http://127.0.0.1:{port}/mcp\n"
+    assert server.returncode == 130
+    assert "Traceback" not in server.stderr.read()
+
+
+def test_a_port_in_use_is_one_line_and_status_2(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status, out, err = run(["--demo", "--transport", "streamable-http", "--port", str(port)], capsys)
+    assert (status, out) == (2, "")
+    assert err == f"octoperf-mcp: port {port} on 127.0.0.1 is in use: pick another with --port.\n"
+
+
+def test_the_demo_may_listen_beyond_this_machine_since_it_holds_no_key(monkeypatch):
+    started = []
+    monkeypatch.setattr("octoperf_mcp.MCPServer.run", lambda self, *a, **k: started.append(k))
+    main(["--demo", "--transport", "streamable-http", "--host", "0.0.0.0", "--port", str(free_port())])
+    assert started[0]["host"] == "0.0.0.0"
+
+
+async def test_over_http_a_cancelled_wait_stops_polling_octoperf_within_one_poll_interval():
+    """As TypeScript-SDK clients cancel: notifications/cancelled in a POST of its own while the
+    call's event stream stays open. Real HTTP both ways: the script, and the fake OctoPerf."""
+    fake = FakeOctoPerf()
+    fake.answer("GET", "/runtime/bench-results/br-2", bench_result("br-2", "RUNNING"))
+    fake.answer("GET", "/runtime/bench-results/progress/br-2", {"value": 95.0})  # polls every 5 s
+    octoperf = http_server(fake)
+    threading.Thread(target=octoperf.serve_forever, daemon=True).start()
+    port = free_port()
+    env = {"OCTOPERF_API_URL": f"http://127.0.0.1:{octoperf.server_port}", "OCTOPERF_API_KEY": KEY}
+    server = start("--transport", "streamable-http", "--port", str(port), env=env, stdout=subprocess.DEVNULL)
+    polls = lambda: len(fake.sent("GET", "/runtime/bench-results/br-2"))  # noqa: E731
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    hello = {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "ts-like", "version": "0"},
+    }
+    wait = {"name": "wait_for_test", "arguments": {"bench_result_id": "br-2"}, "_meta": {"progressToken": 1}}
+    try:
+        with anyio.fail_after(60):
+            while "Uvicorn running" not in read_line(server.stderr):
+                pass
+            url = f"http://127.0.0.1:{port}/mcp"
+            async with httpx2.AsyncClient(headers=headers, timeout=None) as http:
+
+                async def send(message: dict) -> httpx2.Response:
+                    return await http.post(url, json={"jsonrpc": "2.0"} | message)
+
+                session = (await send({"id": 1, "method": "initialize", "params": hello})).headers.get(
+                    "mcp-session-id"
+                )
+                http.headers["mcp-session-id"] = session or ""
+                await send({"method": "notifications/initialized"})
+                call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": wait}
+                progressed = anyio.Event()
+
+                async def follow() -> None:  # reads the call's event stream on, as a client does
+                    request = http.build_request("POST", url, json=call)
+                    async with http.stream(request.method, request.url, json=call) as stream:
+                        async for line in stream.aiter_lines():
+                            if "notifications/progress" in line:
+                                progressed.set()
+
+                async with anyio.create_task_group() as group:
+                    group.start_soon(follow)
+                    await progressed.wait()
+                    await send(
+                        {"method": "notifications/cancelled", "params": {"requestId": 2, "reason": "user"}}
+                    )
+                    cancelled_at = polls()
+                    await anyio.sleep(POLL_NEAR_END_S + 2)  # a wait still running polls again by now
+                    after = polls()
+                    group.cancel_scope.cancel()
+    finally:
+        server.terminate()
+        server.wait(10)
+        octoperf.shutdown()
+    assert cancelled_at == 1
+    assert after == cancelled_at
+    assert session, "stateful HTTP: the server names a session"

@@ -234,3 +234,47 @@ async def test_the_script_serves_mcp_on_stdio_with_nothing_else_on_stdout_and_no
     assert not_json_rpc == []
     assert "Cannot reach" in log
     assert KEY not in log
+
+
+FORBIDDEN = {"$ref", "$defs", "anyOf", "oneOf", "allOf", "additionalProperties", "title"}
+
+
+def keywords(schema) -> list[tuple[str, object]]:
+    """Every (keyword, value) pair anywhere in a schema."""
+    if isinstance(schema, dict):
+        return [(k, v) for k, v in schema.items()] + [p for v in schema.values() for p in keywords(v)]
+    if isinstance(schema, list):
+        return [p for v in schema for p in keywords(v)]
+    return []
+
+
+async def test_every_input_schema_is_flat_with_one_plain_type_per_parameter(client):
+    for tool in await tools_list(client):
+        found = keywords(tool["inputSchema"])
+        assert not {k for k, _ in found} & FORBIDDEN, tool["name"]
+        assert all(isinstance(v, str) for k, v in found if k == "type"), tool["name"]
+        for name, prop in tool["inputSchema"]["properties"].items():
+            assert prop["type"] in ("string", "integer", "number", "array"), (tool["name"], name)
+            assert prop.get("description"), (tool["name"], name)
+
+
+async def test_output_schemas_say_null_with_anyof_never_with_a_type_array(client):
+    for tool in await tools_list(client):
+        assert all(isinstance(v, str) for k, v in keywords(tool["outputSchema"]) if k == "type"), tool["name"]
+
+
+async def test_google_genai_converts_every_tool_into_a_function_declaration(client):
+    from google.genai import _mcp_utils
+
+    tools = (await client.list_tools()).tools
+    declarations = [_mcp_utils.mcp_to_gemini_tool(tool).function_declarations[0] for tool in tools]
+    assert [d.name for d in declarations] == [t.name for t in tools]
+    (assess,) = [d for d in declarations if d.name == "assess_test"]
+    assert set(assess.parameters.properties) == {
+        "bench_result_id",
+        "sla_avg_ms",
+        "sla_p95_ms",
+        "sla_p99_ms",
+        "sla_error_percent",
+    }
+    assert assess.parameters.required == ["bench_result_id"]

@@ -1,5 +1,8 @@
 """Following a test run: wait_for_test, stop_test, list_tests."""
 
+import itertools
+import json
+
 import anyio
 import httpx2
 import pytest
@@ -27,9 +30,9 @@ async def test_wait_for_test_notifies_progress_in_order_up_to_100_and_returns_th
         "wait_for_test", {"bench_result_id": "br-2"}, progress_callback=on_progress
     )
 
-    assert [(p, t) for p, t, _ in notes] == [(0, 100), (40, 100), (92.5, 100), (100, 100)]
-    assert [m.split(":")[0] for _, _, m in notes] == ["PENDING", "RUNNING", "RUNNING", "FINISHED"]
-    assert notes[-1][2] == "FINISHED: 100 %, 630 s since start"
+    assert [(p, t) for p, t, _ in notes] == [(1, 100), (40, 100), (92.5, 100), (100, 100)]
+    assert [m.split(",")[0] for _, _, m in notes] == ["PENDING", "RUNNING", "RUNNING", "FINISHED"]
+    assert notes[-1][2] == "FINISHED, 100 %, 630 s since start"
     content = result.structured_content
     assert content["finished"] is True
     assert content["state"] == "FINISHED"
@@ -49,6 +52,53 @@ async def test_progress_notifications_never_go_back_even_when_octoperf_does(clie
     await client.call_tool("wait_for_test", {"bench_result_id": "br-2"}, progress_callback=on_progress)
     assert shown == sorted(shown)
     assert shown[-2:] == [60, 100]
+
+
+async def test_progress_strictly_increases_through_the_start_up_stages_with_the_state_in_the_message(
+    client, octoperf
+):
+    script(
+        octoperf,
+        *[
+            (state, 0.0)
+            for state in ("PENDING", "PENDING", "SCALING", "SCHEDULED", "PREPARING", "INITIALIZING")
+        ],
+        ("RUNNING", 2.0),
+        ("RUNNING", 2.0),
+        ("RUNNING", 30.0),
+        ("RUNNING", 100.0),
+        ("FINISHED", 100.0),
+    )
+    notes = []
+
+    async def on_progress(progress, total, message):
+        notes.append((progress, message.split(",")[0]))
+
+    await client.call_tool(
+        "wait_for_test", {"bench_result_id": "br-2", "timeout_s": 600}, progress_callback=on_progress
+    )
+    values = [value for value, _ in notes]
+    assert all(a < b for a, b in itertools.pairwise(values)), values
+    assert notes == [
+        (1, "PENDING"),
+        (2, "SCALING"),
+        (3, "PREPARING"),
+        (4, "INITIALIZING"),
+        (5, "RUNNING"),
+        (30, "RUNNING"),
+        (99, "RUNNING"),
+        (100, "FINISHED"),
+    ]
+
+
+async def test_by_default_wait_for_test_returns_within_50_s_for_clients_that_cut_calls_at_60_s(
+    client, octoperf
+):
+    script(octoperf, ("RUNNING", 40.0))
+    result = await ok(client, "wait_for_test", bench_result_id="br-2")
+    assert (result["finished"], result["waited_s"], result["metrics"]) == (False, 50, None)
+    assert sum(octoperf.sleeps) == 50
+    assert len(json.dumps(result)) < 600
 
 
 async def test_wait_for_test_times_out_with_finished_false_so_the_model_calls_again(client, octoperf):
