@@ -26,7 +26,7 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -144,49 +144,53 @@ class Settings:
 # (OctoPerf's Jenkins and Maven plugins, abstracta/jmeter-java-dsl). What no client confirms is
 # marked [ASSUMPTION] here, and only here: change it in this block if the live API disagrees.
 #
-# [ASSUMPTION] Summary and table values for response times are SECONDS: jmeter-java-dsl converts
-#   every RESPONSE_TIME_* value from seconds and /analysis/metrics/global prints "Avg Elapsed:
-#   0.51s", while OctoPerf's UI docs speak of milliseconds. Applied through METRIC_UNITS.
+# [ASSUMPTION, CHECKED AT RUN TIME] Summary and table response times are SECONDS: jmeter-java-dsl
+#   converts every RESPONSE_TIME_* value from seconds and /analysis/metrics/global prints "Avg
+#   Elapsed: 0.51s", while OctoPerf's UI docs speak of milliseconds. Each process checks it on the
+#   first run it reads (read_times): /analysis/metrics/global/{id} gives that run's "Avg Elapsed"
+#   with its unit, and the summary's RESPONSE_TIME_AVG is then either ~1x it in seconds or ~1000x.
+#   Until a check tells, seconds are assumed; every result with times says which (time_unit).
 # [ASSUMPTION] Timestamps are epoch milliseconds (third-party samples); ISO strings are read too.
 # [ASSUMPTION] Error bodies are Spring-style JSON with "message" (or "error"), or plain text.
 # [ASSUMPTION] A rejected API key is answered with HTTP 401.
 # [ASSUMPTION] Past runs of a project are listed by REPORTS_BY_PROJECT below: no public client
 #   calls it; OctoPerf's own MCP server has a list_bench_reports_by_project tool and this is the
-#   path its naming suggests. list_tests alone uses it, and says so when OctoPerf refuses it.
+#   path its naming suggests. list_tests alone uses it, and says so when OctoPerf refuses it;
+#   `--check` tries it on the account.
 # [ASSUMPTION] Virtual-user actions may nest (containers): names are read from `children` at
-#   every depth; jmeter-java-dsl reads the first level only.
+#   every depth; jmeter-java-dsl reads the first level only. Actions the design project no longer
+#   names are looked up in the run's result project (resultProjectId), plausibly its run-time copy.
+# [ASSUMPTION] Threshold alarm entries carry id and severity [SRC]; name, thresholdId, threshold
+#   and observed (OctoPerf's MCP guide) are shown when present.
+# Checked, no longer assumed: progress is asked only while a run is RUNNING, as both official
+#   plugins do (`--check` tries the endpoint on a running test when there is one).
 # ---------------------------------------------------------------------------------------------
 REPORTS_BY_PROJECT = "/analysis/bench-reports/by-project/{project_id}"
+GLOBAL_METRICS = "/analysis/metrics/global/{bench_result_id}"
 
-# Metric id -> (unit shown, factor applied to OctoPerf's value). Evidence: jmeter-java-dsl
-# (OctoPerfTestPlanStats) reads RESPONSE_TIME_* as seconds (see above), HITS_RATE and ERRORS_RATE
-# per second, THROUGHPUT_* as received bytes and SENT_BYTES_* as sent bytes (_RATE: per second);
-# ERRORS_PERCENT is 0-100 (OctoPerf's own agent guide).
-MS_FROM_S = ("ms", 1000.0)
-METRIC_UNITS: dict[str, tuple[str, float]] = {
-    "HITS_TOTAL": ("hits", 1.0),
-    "HITS_SUCCESSFUL_TOTAL": ("hits", 1.0),
-    "HITS_RATE": ("hits/s", 1.0),
-    "ERRORS_TOTAL": ("errors", 1.0),
-    "ERRORS_RATE": ("errors/s", 1.0),
-    "ERRORS_PERCENT": ("%", 1.0),
+# Metric id -> the unit shown. Evidence: jmeter-java-dsl (OctoPerfTestPlanStats) reads
+# RESPONSE_TIME_* as seconds (see above: "ms" here, converted as read_times decides), HITS_RATE
+# and ERRORS_RATE per second, THROUGHPUT_* as received bytes and SENT_BYTES_* as sent bytes
+# (_RATE: per second); ERRORS_PERCENT is 0-100 (OctoPerf's own agent guide).
+METRIC_UNITS: dict[str, str] = {
+    "HITS_TOTAL": "hits", "HITS_SUCCESSFUL_TOTAL": "hits", "HITS_RATE": "hits/s",
+    "ERRORS_TOTAL": "errors", "ERRORS_RATE": "errors/s", "ERRORS_PERCENT": "%",
     **{
-        f"RESPONSE_TIME_{stat}": MS_FROM_S
+        f"RESPONSE_TIME_{stat}": "ms"
         for stat in "AVG MIN MAX MEDIAN STD PERCENTILE_80 PERCENTILE_90 PERCENTILE_95 PERCENTILE_99".split()
     },
-    "THROUGHPUT_TOTAL": ("bytes", 1.0),
-    "THROUGHPUT_RATE": ("bytes/s", 1.0),
-    "SENT_BYTES_TOTAL": ("bytes", 1.0),
-    "SENT_BYTES_RATE": ("bytes/s", 1.0),
-}
+    "THROUGHPUT_TOTAL": "bytes", "THROUGHPUT_RATE": "bytes/s",
+    "SENT_BYTES_TOTAL": "bytes", "SENT_BYTES_RATE": "bytes/s",
+}  # fmt: skip
 # Other summary metric ids OctoPerf knows (jmeter-java-dsl's enum) whose unit no client confirms:
-# passed through as OctoPerf sends them, with unit "unknown".
+# passed through as OctoPerf sends them, with unit "unknown". Not USERLOAD: OctoPerf's guide says
+# it is a monitor sample, not a hit metric, and these are asked with type HIT.
 UNCONFIRMED_UNIT_METRICS = frozenset(
     [f"{m}_{s}" for m in ("CONNECT_TIME", "LATENCY") for s in ("APDEX", "AVG", "MAX", "MIN", "STD", "VAR")]
     + [f"NETWORK_TIME_{s}" for s in ("AVG", "MAX", "MIN", "VAR")]
     + [f"SENT_BYTES_{s}" for s in ("AVG", "MAX", "MIN", "STD")]
     + [f"ASSERTIONS_{s}_TOTAL" for s in ("ERROR", "FAILURE", "SUCCESS")]
-    + ["HITS_SUCCESSFUL_PERCENT", "RESPONSE_TIME_APDEX", "RESPONSE_TIME_VAR", "RESPONSE_SIZE", "USERLOAD"]
+    + ["HITS_SUCCESSFUL_PERCENT", "RESPONSE_TIME_APDEX", "RESPONSE_TIME_VAR", "RESPONSE_SIZE"]
 )
 DEFAULT_METRICS = (
     "HITS_TOTAL", "HITS_RATE", "ERRORS_TOTAL", "ERRORS_RATE", "ERRORS_PERCENT",
@@ -228,6 +232,16 @@ STATES = {
     "ERROR": "load generators could not be provisioned",
 }
 FINISHED_STATES = {"FINISHED", "ABORTED", "ERROR"}
+STARTING = ("CREATED", "PENDING", "SCALING", "PREPARING", "INITIALIZING")  # before RUNNING
+
+
+@dataclass(frozen=True)
+class TimeUnit:
+    """How this process reads OctoPerf's response times: ms per OctoPerf unit, and why."""
+
+    ms: float = 1000.0  # the assumption: seconds
+    source: str = "seconds, assumed (not checked yet)"
+    checked: bool = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,6 +308,7 @@ class OctoPerf:
     ):
         self.client, self.settings, self.sleep, self.clock = client, settings, sleep, clock
         self.slots = anyio.CapacityLimiter(MAX_IN_FLIGHT)
+        self.times, self.times_lock = TimeUnit(), anyio.Lock()  # decided once, by read_times
 
     def ui(self, workspace_id: str | None, *path: str) -> str | None:
         """An OctoPerf UI page, {api_url}/ui/workspace/{id}/... (the format OctoPerf's plugins use)."""
@@ -458,6 +473,7 @@ class Entity(BaseModel):
     project_id: str | None = None
     scenario_id: str | None = None
     design_project_id: str | None = None
+    result_project_id: str | None = None
     state: str | None = None
     created: Timestamp = None
     last_modified: Timestamp = None
@@ -486,11 +502,29 @@ class Row(BaseModel):
 
 
 class Alarm(BaseModel):
+    """A threshold alarm entry: one breach. Only id and severity are confirmed."""
+
+    model_config = ConfigDict(alias_generator=to_camel)
     id: Text = ""
     severity: Text = ""
+    name: Text = ""
+    threshold_id: Text = ""
+    threshold: Any = None
+    observed: Any = None
+
+
+class GlobalMetric(BaseModel):  # /analysis/metrics/global: each value with its own unit
+    name: Text = ""
+    value: float | None = None
+    unit: Text = ""
+
+
+class GlobalMetrics(BaseModel):
+    metrics: Items[GlobalMetric] = []
 
 
 Url = Annotated[str | None, Field(description="OctoPerf UI page.")]
+TimesRead = str | None  # how OctoPerf's times were read: "seconds, checked on <run>" or "..., assumed (why)"
 
 
 class Workspace(Out):
@@ -547,7 +581,7 @@ class TestStatus(Out):
     state: str = Field(description="OctoPerf's state, passed through even when undocumented.")
     meaning: str
     finished: bool = Field(description="True once FINISHED, ABORTED or ERROR.")
-    progress_percent: float | None
+    progress_percent: float | None = Field(description="0 before RUNNING, 100 when FINISHED; null: unknown.")
     created: datetime | None
     last_modified: datetime | None
     elapsed_s: int | None
@@ -567,12 +601,14 @@ class Metric(Out):
 class Metrics(Out):
     bench_result_id: str
     metrics: list[Metric]
+    time_unit: TimesRead
 
 
 class Waited(TestStatus):
     waited_s: int
     metrics: list[Metric] | None = Field(description="Summary metrics of a FINISHED test, else null.")
     next_step: str
+    time_unit: TimesRead
 
 
 class TestRun(Out):
@@ -612,6 +648,7 @@ class Transactions(Out):
     total: int = Field(description="Transactions in the test.")
     left_out: int
     transactions: list[Transaction]
+    time_unit: TimesRead
 
 
 class Run(Out):
@@ -653,6 +690,7 @@ class Comparison(Out):
     transactions_unmatched: int
     top_regressions: list[TransactionChange] = Field(description="By p95 change, worst first.")
     regressions_left_out: int
+    time_unit: TimesRead
 
 
 class Criterion(Out):
@@ -684,6 +722,7 @@ class Assessment(Out):
     )
     alarms_note: str | None
     findings: list[Finding]
+    time_unit: TimesRead
 
 
 class Report(Out):
@@ -808,7 +847,13 @@ async def run_scenario(
         bench_report_id=report.id,
         bench_result_id=next(iter(report.bench_result_ids), None),
         test_name=report.name or test_name or scenario.name,
-        report_url=api.ui(workspace_id, "project", scenario.project_id or "", "analysis/report", report.id),
+        report_url=api.ui(
+            workspace_id,
+            "project",
+            report.project_id or scenario.project_id or "",
+            "analysis/report",
+            report.id,
+        ),
     )
 
 
@@ -840,18 +885,28 @@ async def bench_result(api: OctoPerf, bench_result_id: str) -> Entity:
     return await api.get(Entity, "/runtime/bench-results/{bench_result_id}", bench_result_id=bench_result_id)
 
 
-async def status_of(api: OctoPerf, bench_result_id: str) -> TestStatus:
-    result = await bench_result(api, bench_result_id)  # first: a bad id fails with one request
+async def progress_of_run(api: OctoPerf, bench_result_id: str, state: str) -> float | None:
+    """Progress as OctoPerf's plugins read it: asked only while RUNNING, where a failed or empty
+    answer is null, never an error; 0 before RUNNING, 100 once FINISHED, else null."""
+    if state != "RUNNING":
+        return 100.0 if state == "FINISHED" else 0.0 if state in STARTING else None
     path = "/runtime/bench-results/progress/{bench_result_id}"
-    progress = await api.get(Value, path, bench_result_id=bench_result_id)
+    try:
+        value = (await api.get(Value, path, bench_result_id=bench_result_id)).value
+    except ToolError:
+        return None
+    return round(min(max(value, 0.0), 100.0), 1) if value is not None and math.isfinite(value) else None
+
+
+async def status_of(api: OctoPerf, bench_result_id: str) -> TestStatus:
+    result = await bench_result(api, bench_result_id)
     state = result.state or "UNKNOWN"
-    percent = progress.value if progress.value is not None and math.isfinite(progress.value) else None
     return TestStatus(
         bench_result_id=bench_result_id,
         state=state,
         meaning=STATES.get(state, "not a documented OctoPerf state; treat the test as not finished"),
         finished=state in FINISHED_STATES,
-        progress_percent=None if percent is None else round(min(max(percent, 0.0), 100.0), 1),
+        progress_percent=await progress_of_run(api, bench_result_id, state),
         created=result.created,
         last_modified=result.last_modified,
         elapsed_s=elapsed_s(result),
@@ -861,15 +916,14 @@ async def status_of(api: OctoPerf, bench_result_id: str) -> TestStatus:
 
 async def get_test_status(bench_result_id: BenchResultId, ctx: Context) -> TestStatus:
     """Current state and progress of a test run, at once. The state, not the progress, tells
-    whether it is over: a test aborted at 50 % stays at 50 %. To wait for the end, use
-    wait_for_test instead of calling this in a loop. Read-only, two API requests."""
+    whether it is over. To wait for the end, use wait_for_test instead of calling this in a loop.
+    Read-only; one API request, two while RUNNING."""
     return await status_of(api_of(ctx), bench_result_id)
 
 
 POLL_S = 10.0  # between status polls: OctoPerf's Jenkins and Maven plugins poll every 10 s
 POLL_NEAR_END_S = 5.0  # from 90 % progress on
 WAIT_S = 50  # wait_for_test's default: most clients cut a tool call at 60 s
-STARTING = ("CREATED", "PENDING", "SCALING", "PREPARING", "INITIALIZING")
 
 
 def progress_of(status: TestStatus) -> float | None:
@@ -899,7 +953,7 @@ async def wait_for_test(
     """Wait until a test run ends or timeout_s passes (default 50 s), with progress
     notifications; returns the final status and, for a FINISHED test, its summary metrics. Not
     finished yet: finished=false, call again. Cancelling stops the waiting, not the test.
-    Read-only; polls every 5-10 s, two API requests a poll."""
+    Read-only; polls every 5-10 s, one or two API requests a poll."""
     api = api_of(ctx)
     start, shown = api.clock(), -1.0
     while True:
@@ -915,7 +969,11 @@ async def wait_for_test(
             break
         near_end = (status.progress_percent or 0) >= 90
         await api.sleep(min(POLL_NEAR_END_S if near_end else POLL_S, timeout_s - waited))
-    metrics = await summary_of(api, bench_result_id, DEFAULT_METRICS) if status.state == "FINISHED" else None
+    metrics, unit = (
+        await summary_of(api, bench_result_id, DEFAULT_METRICS)
+        if status.state == "FINISHED"
+        else (None, None)
+    )
     if metrics is not None:
         next_step = (  # jmeter-java-dsl waits for two equal reads: OctoPerf settles them after the end
             "Done; statistics can still settle for about 30 s after the end. Per-transaction"
@@ -925,7 +983,9 @@ async def wait_for_test(
         next_step = f"The test ended {status.state} ({status.meaning}): no summary was read."
     else:
         next_step = f"Not finished after {waited:.0f} s of waiting: call wait_for_test again."
-    return Waited(**status.model_dump(), waited_s=round(waited), metrics=metrics, next_step=next_step)
+    return Waited(
+        **status.model_dump(), waited_s=round(waited), metrics=metrics, next_step=next_step, time_unit=unit
+    )
 
 
 async def stop_test(bench_result_id: BenchResultId, ctx: Context) -> Stopped:
@@ -998,7 +1058,9 @@ async def list_tests(
             created=run.created,
             duration_s=elapsed_s(run),
             scenario_id=run.scenario_id,
-            url=api.ui(workspace_id, "project", project_id, "analysis/report", report.id),
+            url=api.ui(
+                workspace_id, "project", report.project_id or project_id, "analysis/report", report.id
+            ),
         )
         for run, report in found[:limit]
     ]
@@ -1055,17 +1117,17 @@ def query(item_type: str, metrics: Sequence[str], bench_result_id: str, **extra:
     }
 
 
-def convert(metric: str, raw: float | None) -> float | None:
-    """OctoPerf's value in the unit this server shows (ms for times); None when n/a."""
-    factor = METRIC_UNITS.get(metric, ("unknown", 1.0))[1]
+def convert(metric: str, raw: float | None, ms: float) -> float | None:
+    """OctoPerf's value in the unit this server shows (times: `ms` per OctoPerf unit); None: n/a."""
+    factor = ms if METRIC_UNITS.get(metric) == "ms" else 1.0
     return round(raw * factor, 3) if raw is not None and math.isfinite(raw) else None
 
 
-def to_metric(metric: str, raw: float | None) -> Metric:
-    return Metric(name=metric, value=convert(metric, raw), unit=METRIC_UNITS.get(metric, ("unknown",))[0])
+def to_metric(metric: str, raw: float | None, ms: float) -> Metric:
+    return Metric(name=metric, value=convert(metric, raw, ms), unit=METRIC_UNITS.get(metric, "unknown"))
 
 
-async def summary_of(api: OctoPerf, bench_result_id: str, ids: Sequence[str]) -> list[Metric]:
+async def raw_summary(api: OctoPerf, bench_result_id: str, ids: Sequence[str]) -> dict[str, float | None]:
     values = await api.call(
         list[float | None],
         "POST",
@@ -1073,8 +1135,56 @@ async def summary_of(api: OctoPerf, bench_result_id: str, ids: Sequence[str]) ->
         {"bench_result_id": bench_result_id},
         body=query("SummaryReportItem", ids, bench_result_id),
     )
-    got = dict(zip(ids, values, strict=False))  # a missing value is reported as null, not a crash
-    return [to_metric(m, got.get(m)) for m in ids]
+    return dict(zip(ids, values, strict=False))  # a missing value is reported as null, not a crash
+
+
+def ms_per_unit(summary_avg: float | None, elapsed: GlobalMetric | None) -> float | None:
+    """1000 when the summary's average is in seconds, 1 when in ms, None when the global
+    metrics' "Avg Elapsed" (with its own unit) does not tell: the two must agree within 2x."""
+    per_s = {"s": 1.0, "sec": 1.0, "ms": 0.001}.get(elapsed.unit.strip().lower()) if elapsed else None
+    if not (per_s and elapsed and elapsed.value and summary_avg) or elapsed.value <= 0 or summary_avg <= 0:
+        return None
+    ratio = summary_avg / (elapsed.value * per_s)  # summary units per second
+    return next(
+        (ms for ms, expected in ((1000.0, 1.0), (1.0, 1000.0)) if expected / 2 <= ratio <= expected * 2), None
+    )
+
+
+async def read_times(api: OctoPerf, bench_result_id: str, summary_avg: float | None = math.nan) -> TimeUnit:
+    """Decide once per process whether OctoPerf's response times are seconds or milliseconds, on
+    this run: its global "Avg Elapsed" carries a unit, its summary RESPONSE_TIME_AVG does not.
+    Undecided (no average, no global metrics), seconds stay assumed and a later run decides."""
+    async with api.times_lock:
+        if api.times.checked:
+            return api.times
+        if summary_avg is not None and math.isnan(summary_avg):
+            summary_avg = (await raw_summary(api, bench_result_id, ["RESPONSE_TIME_AVG"])).get(
+                "RESPONSE_TIME_AVG"
+            )
+        if not summary_avg:
+            return TimeUnit(source=f"seconds, assumed ({bench_result_id} has no average to check)")
+        try:
+            found = await api.get(GlobalMetrics, GLOBAL_METRICS, bench_result_id=bench_result_id)
+        except ToolError as error:
+            status = next(iter(re.findall(r"HTTP \d{3}", str(error))), "no answer")
+            return TimeUnit(source=f"seconds, assumed (global metrics of {bench_result_id}: {status})")
+        elapsed = next((m for m in found.metrics if m.name.strip().lower() == "avg elapsed"), None)
+        if (ms := ms_per_unit(summary_avg, elapsed)) is None:
+            return TimeUnit(source=f"seconds, assumed ({bench_result_id}'s global metrics do not tell)")
+        api.times = TimeUnit(
+            ms, f"{'seconds' if ms == 1000 else 'milliseconds'}, checked on {bench_result_id}", True
+        )
+        return api.times
+
+
+async def summary_of(api: OctoPerf, bench_result_id: str, ids: Sequence[str]) -> tuple[list[Metric], str]:
+    """The summary metrics, times in ms, and how OctoPerf's times were read."""
+    times = [m for m in ids if METRIC_UNITS.get(m) == "ms"]
+    check = bool(times) and not api.times.checked
+    extra = ["RESPONSE_TIME_AVG"] if check and "RESPONSE_TIME_AVG" not in ids else []
+    got = await raw_summary(api, bench_result_id, [*ids, *extra])
+    unit = await read_times(api, bench_result_id, got.get("RESPONSE_TIME_AVG")) if check else api.times
+    return [to_metric(m, got.get(m), unit.ms) for m in ids], unit.source
 
 
 async def get_test_metrics(
@@ -1091,11 +1201,9 @@ async def get_test_metrics(
 ) -> Metrics:
     """Summary statistics of a test run (HTTP requests only): each metric with its value and
     unit. Times in ms, sizes in bytes, rates per second. Values are final once get_test_status
-    says finished. Read-only, one API request."""
-    ids = metric_ids(metrics)
-    return Metrics(
-        bench_result_id=bench_result_id, metrics=await summary_of(api_of(ctx), bench_result_id, ids)
-    )
+    says finished. Read-only, one API request (two the first time: the time unit is checked)."""
+    found, unit = await summary_of(api_of(ctx), bench_result_id, metric_ids(metrics))
+    return Metrics(bench_result_id=bench_result_id, metrics=found, time_unit=unit)
 
 
 def percent(part: float | None, whole: float | None) -> float | None:
@@ -1123,12 +1231,14 @@ async def table_rows(api: OctoPerf, bench_result_id: str) -> list[Row]:
     return await api.call(list[Row], "POST", path, {"bench_result_id": bench_result_id}, body=body)
 
 
-def to_transactions(rows: list[Row], names: Mapping[str, str]) -> list[Transaction]:
+def to_transactions(rows: list[Row], names: Mapping[str, str], ms: float) -> list[Transaction]:
     """Table rows as transactions, each by name (its action id when the name is unknown)."""
     found = []
     for row in rows:
         raw = [v.value for v in row.values] + [None] * len(TABLE_METRICS)
-        hits, errors, avg, p90, p95, p99 = (convert(m, v) for m, v in zip(TABLE_METRICS, raw, strict=False))
+        hits, errors, avg, p90, p95, p99 = (
+            convert(m, v, ms) for m, v in zip(TABLE_METRICS, raw, strict=False)
+        )
         found.append(
             Transaction(
                 name=names.get(row.action_id) or row.action_id or "(unnamed)",
@@ -1142,6 +1252,24 @@ def to_transactions(rows: list[Row], names: Mapping[str, str]) -> list[Transacti
             )
         )
     return found
+
+
+async def transactions_of(api: OctoPerf, runs: Sequence[Entity]) -> tuple[list[list[Transaction]], str]:
+    """Each run's per-action statistics by name, and how times were read. Names come from the
+    design projects; ids they no longer name, from the run's result project (its run-time copy),
+    which is asked only then."""
+    designs = sorted({run.design_project_id for run in runs if run.design_project_id})
+    found = await gather(*(table_rows(api, run.id) for run in runs), *(action_names(api, p) for p in designs))
+    tables, names = found[: len(runs)], {k: v for known in found[len(runs) :] for k, v in known.items()}
+    copies = {
+        run.result_project_id
+        for run, rows in zip(runs, tables, strict=True)
+        if run.result_project_id not in (None, *designs) and any(r.action_id not in names for r in rows)
+    }
+    for more in await gather(*(action_names(api, p) for p in sorted(copies))):  # type: ignore[arg-type]
+        names = more | names
+    unit = await read_times(api, runs[-1].id)
+    return [to_transactions(rows, names, unit.ms) for rows in tables], unit.source
 
 
 def top(rows: Sequence[Any], key: Callable[[Any], float | None], n: int) -> list[Any]:
@@ -1160,12 +1288,9 @@ async def get_test_transactions(
 ) -> Transactions:
     """Per-transaction (per-action) statistics of a test run, by name: hits, errors, error %,
     average and p90/p95/p99 response times in ms. Use it to find the slow or failing requests.
-    Read-only, three API requests."""
+    Read-only, three API requests (five the first time: the time unit is checked)."""
     api = api_of(ctx)
-    result = await bench_result(api, bench_result_id)
-    rows = to_transactions(
-        *await gather(table_rows(api, bench_result_id), action_names(api, result.design_project_id))
-    )
+    ([rows], unit) = await transactions_of(api, [await bench_result(api, bench_result_id)])
     field_name = SORT_KEYS[sort_by]
     chosen = top(rows, lambda t: getattr(t, field_name), limit)
     chosen += [t for t in rows if getattr(t, field_name) is None][: limit - len(chosen)]
@@ -1175,6 +1300,7 @@ async def get_test_transactions(
         total=len(rows),
         left_out=len(rows) - len(chosen),
         transactions=chosen,
+        time_unit=unit,
     )
 
 
@@ -1310,13 +1436,9 @@ async def compare_tests(
     )
     compared = [m for m in DEFAULT_METRICS if m in BETTER]
     base, cand = await gather(*(bench_result(api, i) for i in ids))
-    projects = {base.design_project_id, cand.design_project_id}
-    base_metrics, cand_metrics, base_rows, cand_rows, *found_names = await gather(
-        *(summary_of(api, i, compared) for i in ids),
-        *(table_rows(api, i) for i in ids),
-        *(action_names(api, p) for p in projects),
+    (base_metrics, _), (cand_metrics, unit), ((base_rows, cand_rows), _) = await gather(
+        *(summary_of(api, i, compared) for i in ids), transactions_of(api, [base, cand])
     )
-    names = {k: v for found in found_names for k, v in found.items()}
     changes = [
         Change(
             name=b.name,
@@ -1333,9 +1455,7 @@ async def compare_tests(
     hits = next((c.baseline, c.candidate) for c in changes if c.name == "HITS_TOTAL")
     warnings = comparability(runs, hits)
     unfinished = [f"the {role} is {run.state}" for role, run in runs.items() if run.state != "FINISHED"]
-    matched, unmatched, regressed = regressions(
-        to_transactions(base_rows, names), to_transactions(cand_rows, names), tolerance_percent
-    )
+    matched, unmatched, regressed = regressions(base_rows, cand_rows, tolerance_percent)
     verdict = verdict_of(changes, comparable=not unfinished)
     return Comparison(
         verdict=verdict,
@@ -1349,6 +1469,7 @@ async def compare_tests(
         transactions_unmatched=unmatched,
         top_regressions=regressed[:TOP_REGRESSIONS],
         regressions_left_out=max(0, len(regressed) - TOP_REGRESSIONS),
+        time_unit=unit,
     )
 
 
@@ -1424,7 +1545,31 @@ def findings_of(state: str, values: Mapping[str, float | None], rows: list[Trans
     return found
 
 
-async def alarms_of(api: OctoPerf, bench_result_id: str) -> tuple[dict[str, int] | None, str | None]:
+def alarm_findings(alarms: Sequence[Alarm]) -> list[Finding]:
+    """threshold_alarm: each alarm OctoPerf did not pass, named by what OctoPerf gives (its
+    values as OctoPerf sends them: their unit is not documented)."""
+    found = []
+    for alarm in (a for a in alarms if a.severity != "PASSED"):
+        facts = (("threshold", alarm.threshold_id), ("limit", alarm.threshold), ("observed", alarm.observed))
+        said = "".join(
+            f", {what} {num(v) if isinstance(v, int | float) else v}"
+            for what, v in facts
+            if isinstance(v, int | float) or (isinstance(v, str) and v)
+        )
+        named = f"{alarm.name} ({alarm.id})" if alarm.name else alarm.id or "(no id)"
+        found.append(
+            Finding(
+                rule="threshold_alarm",
+                level="fail" if alarm.severity == "CRITICAL" else "warning",
+                metric="threshold alarm",
+                value=alarm.observed if isinstance(alarm.observed, int | float) else None,
+                detail=f"OctoPerf threshold alarm {named}: {alarm.severity or 'no severity'}{said}.",
+            )
+        )
+    return found
+
+
+async def alarms_of(api: OctoPerf, bench_result_id: str) -> tuple[list[Alarm] | None, str | None]:
     """OctoPerf's threshold alarms by severity, with the request body of OctoPerf's Jenkins plugin.
     They only add to an assessment: when they cannot be read, the note says why."""
     body = {
@@ -1441,8 +1586,7 @@ async def alarms_of(api: OctoPerf, bench_result_id: str) -> tuple[dict[str, int]
         alarms = await api.call(list[Alarm], "POST", path, {"bench_result_id": bench_result_id}, body=body)
     except ToolError as error:
         return None, f"Threshold alarms unavailable: {error}"
-    counts = Counter(alarm.severity or "UNKNOWN" for alarm in alarms)
-    return dict(counts), None if alarms else "OctoPerf returned no threshold alarms for this test."
+    return alarms, None if alarms else "OctoPerf returned no threshold alarms for this test."
 
 
 async def assess_test(
@@ -1464,21 +1608,20 @@ async def assess_test(
     """Assess a test run: verdict (pass, warning, fail; incomplete while running), each SLA
     limit given PASS/FAIL with margin, OctoPerf's threshold alarms, key metrics, and findings with
     evidence from fixed rules (errors above 1 %, p99 above 5x median, 3 slowest transactions,
-    3 with most errors, ended ABORTED/ERROR). Base recommendations on them. Read-only, 5 requests."""
+    3 with most errors, ended ABORTED/ERROR, each threshold alarm not passed). Every verdict but
+    pass names its cause. Base recommendations on them. Read-only, 5 requests."""
     api = api_of(ctx)
     result = await bench_result(api, bench_result_id)
     state = result.state or "UNKNOWN"
     metrics: list[Metric] = []
     rows: list[Transaction] = []
-    alarms, alarms_note = None, f"Not read: the test is {state}."
+    alarms, alarms_note, unit = None, f"Not read: the test is {state}.", None
     if state in HAS_DATA:
-        metrics, table, names, (alarms, alarms_note) = await gather(
+        (metrics, unit), ([rows], _), (alarms, alarms_note) = await gather(
             summary_of(api, bench_result_id, DEFAULT_METRICS),
-            table_rows(api, bench_result_id),
-            action_names(api, result.design_project_id),
+            transactions_of(api, [result]),
             alarms_of(api, bench_result_id),
         )
-        rows = to_transactions(table, names)
     values = {m.name: m.value for m in metrics}
     if values.get("ERRORS_PERCENT") is None:
         values["ERRORS_PERCENT"] = percent(values.get("ERRORS_TOTAL"), values.get("HITS_TOTAL"))
@@ -1500,11 +1643,8 @@ async def assess_test(
                 result="n/a" if seen is None else "PASS" if seen <= limit else "FAIL",
             )
         )
-    findings = findings_of(state, values, rows)
+    findings = findings_of(state, values, rows) + alarm_findings(alarms or [])
     levels = {f.level for f in findings} | {"fail" for c in criteria if c.result == "FAIL"}
-    levels |= {
-        "fail" if severity == "CRITICAL" else "warning" for severity in alarms or () if severity != "PASSED"
-    }
     if state not in FINISHED_STATES:
         verdict = "incomplete"
     else:
@@ -1515,9 +1655,10 @@ async def assess_test(
         verdict=verdict,
         metrics=[m for m in metrics if m.name in KEY_METRICS],
         sla=criteria,
-        threshold_alarms=alarms,
+        threshold_alarms=None if alarms is None else dict(Counter(a.severity or "UNKNOWN" for a in alarms)),
         alarms_note=alarms_note,
         findings=findings,
+        time_unit=unit,
     )
 
 
@@ -1753,10 +1894,11 @@ class DemoOctoPerf:
         lasted = DEMO_LOAD_S if run_id in DEMO_HISTORY else run["stopped"] or sum(s for _, s in DEMO_WALK)
         end = run["start"] + round(1000 * lasted) if state in FINISHED_STATES else int(self.clock() * 1000)
         project = DEMO_SCENARIOS[run["scenario"]][1]
-        return self.entity(
-            run_id, "", run["start"], lastModified=end, state=state, scenarioId=run["scenario"],
-            designProjectId=project, resultProjectId=project, batchId=f"batch-{run_id}",
-        )  # fmt: skip
+        return {
+            "id": run_id, "batchId": f"batch-{run_id}", "scenarioId": run["scenario"],
+            "designProjectId": project, "resultProjectId": project, "state": state, "created": run["start"],
+            "lastModified": end,
+        }  # fmt: skip
 
     def progress(self, run_id: str) -> dict[str, float]:
         return {"value": round(self.walk(run_id)[1], 1)}
@@ -1774,10 +1916,11 @@ class DemoOctoPerf:
         if not (run := self.known(run_id)):
             return None
         scenario, project = DEMO_SCENARIOS[run["scenario"]][0:2]
-        return self.entity(
-            run_id.replace("br-", "rep-", 1), run["name"] or scenario, run["start"], projectId=project,
-            benchResultIds=[run_id], items=[{"@type": "SummaryReportItem", "name": "Statistics"}],
-        )  # fmt: skip
+        return {
+            "id": run_id.replace("br-", "rep-", 1), "name": run["name"] or scenario, "description": "",
+            "projectId": project, "created": run["start"], "benchResultIds": [run_id],
+            "items": [{"@type": "SummaryReportItem", "name": "Statistics"}],
+        }  # fmt: skip
 
     def reports(self, project_id: str) -> list[dict[str, Any]] | None:
         if project_id not in DEMO_PROJECTS:
@@ -2019,6 +2162,25 @@ class Server(MCPServer):
             raise ToolError(f"Error executing tool {name}: {problems}") from invalid
 
 
+@asynccontextmanager
+async def connect(
+    settings: Settings,
+    transport: httpx2.AsyncBaseTransport | None = None,
+    sleep: Callable[[float], Awaitable[Any]] = anyio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncIterator[OctoPerf]:
+    """OctoPerf for these settings (the demo account's when settings.demo), for as long as needed."""
+    if settings.demo and transport is None:
+        transport = httpx2.MockTransport(DemoOctoPerf(state_file=settings.demo_state).handle)
+    headers = {"User-Agent": f"octoperf-mcp/{__version__}", "Accept": "application/json"}
+    if settings.api_key:
+        headers["Authorization"] = f"Bearer {settings.api_key}"
+    async with httpx2.AsyncClient(
+        base_url=settings.api_url, headers=headers, timeout=TIMEOUT_S, transport=transport
+    ) as client:
+        yield OctoPerf(client, settings, sleep, clock)
+
+
 def build_server(
     settings: Settings,
     transport: httpx2.AsyncBaseTransport | None = None,
@@ -2026,18 +2188,9 @@ def build_server(
     clock: Callable[[], float] = time.monotonic,
 ) -> MCPServer:
     """The MCP server for these settings; tests pass an httpx2.MockTransport and a fake clock."""
-    if settings.demo and transport is None:
-        transport = httpx2.MockTransport(DemoOctoPerf(state_file=settings.demo_state).handle)
 
-    @asynccontextmanager
-    async def lifespan(_server: MCPServer):
-        headers = {"User-Agent": f"octoperf-mcp/{__version__}", "Accept": "application/json"}
-        if settings.api_key:
-            headers["Authorization"] = f"Bearer {settings.api_key}"
-        async with httpx2.AsyncClient(
-            base_url=settings.api_url, headers=headers, timeout=TIMEOUT_S, transport=transport
-        ) as client:
-            yield OctoPerf(client, settings, sleep, clock)
+    def lifespan(_server: MCPServer) -> Any:
+        return connect(settings, transport, sleep, clock)
 
     server = Server(
         "octoperf",
@@ -2099,15 +2252,71 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def http_status(error: ToolError) -> str:
+    return next(iter(re.findall(r"HTTP \d{3}", str(error))), "no answer")
+
+
+async def assumptions(api: OctoPerf, workspace_id: str) -> list[str]:
+    """--check: one line for each [ASSUMPTION] this account can test, OK, FAILED (OctoPerf's
+    status) or SKIPPED (why), on its most recently modified project: at most 8 requests."""
+    path = "/design/projects/by-workspace/{workspace_id}/DESIGN"
+    projects = await api.get(list[Entity], path, workspace_id=workspace_id)
+    listing, unit, progress = "listing past runs", "response-time unit", "progress endpoint"
+    if not projects:
+        return [
+            f"SKIPPED {what}: workspace {workspace_id} has no project" for what in (listing, unit, progress)
+        ]
+    project = max(projects, key=lambda p: p.last_modified or EPOCH)
+    try:
+        reports = await api.get(list[Entity], REPORTS_BY_PROJECT, project_id=project.id)
+    except ToolError as error:
+        where = REPORTS_BY_PROJECT.format(project_id=project.id)
+        return [
+            f"FAILED  {listing}: GET {where} answered {http_status(error)}; list_tests cannot work",
+            f"SKIPPED {unit}: no run found without the listing",
+            f"SKIPPED {progress}: no run found without the listing",
+        ]
+    lines = [f"OK      {listing}: {len(reports)} reports in project {project.name!r} ({project.id})"]
+    newest = sorted(reports, key=lambda r: r.created or EPOCH, reverse=True)
+    ids = list(dict.fromkeys(run for report in newest for run in report.bench_result_ids))[:3]
+    runs = await gather(*(bench_result(api, run) for run in ids))
+    finished = next((run for run in runs if run.state == "FINISHED"), None)
+    running = next((run for run in runs if run.state == "RUNNING"), None)
+    if finished:
+        times = await read_times(api, finished.id)
+        verdict = "OK     " if times.checked else "FAILED " if "HTTP" in times.source else "SKIPPED"
+        lines.append(f"{verdict} {unit}: {times.source}")
+    else:
+        lines.append(f"SKIPPED {unit}: no FINISHED run among the {len(runs)} newest of {project.name!r}")
+    if running:
+        path = "/runtime/bench-results/progress/{bench_result_id}"
+        try:
+            value = (await api.get(Value, path, bench_result_id=running.id)).value
+            lines.append(f"OK      {progress}: {running.id} is at {value} %")
+        except ToolError as error:
+            lines.append(f"FAILED  {progress}: {running.id} answered {http_status(error)}")
+    else:
+        lines.append(f"SKIPPED {progress}: no RUNNING test among the {len(runs)} newest of {project.name!r}")
+    return lines
+
+
 async def check(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> tuple[int, str]:
-    """--check: one list_workspaces call through the real server, as an editor would make it."""
+    """--check: one list_workspaces call through the real server, as an editor would make it;
+    then, when the key works, a line for each assumption this account can test."""
     async with Client(build_server(settings, transport)) as client:
         result = await client.call_tool("list_workspaces", {})
     if result.is_error:
         return 1, "FAILED: " + result.content[0].text.removeprefix("Error executing tool list_workspaces: ")
     found = result.structured_content or {}
     count = len(found.get("workspaces", [])) + found.get("left_out", 0)
-    return 0, f"OK: {count} workspace{'' if count == 1 else 's'} reachable at {settings.api_url}"
+    lines = [f"OK: {count} workspace{'' if count == 1 else 's'} reachable at {settings.api_url}"]
+    if found.get("workspaces"):
+        try:
+            async with connect(settings, transport) as api:
+                lines += await assumptions(api, found["workspaces"][0]["id"])
+        except ToolError as error:
+            lines.append(f"FAILED  the checks of the assumptions stopped: {error}")
+    return 0, "\n".join(lines)
 
 
 WAITING = (

@@ -5,8 +5,9 @@ matches no route is recorded in `unexpected` (the `octoperf` fixture then fails 
 answered 418. A request without `Authorization: Bearer KEY` is answered 401, as OctoPerf does.
 It also counts the requests in flight, and can hold them (`stall`) or slow them (`latency`).
 
-`python tests/fake_octoperf.py PORT` serves the same routes over real HTTP on 127.0.0.1, to try
-the server by hand: OCTOPERF_API_URL=http://127.0.0.1:PORT OCTOPERF_API_KEY=<KEY below>.
+`python tests/fake_octoperf.py PORT [ms]` serves the same routes over real HTTP on 127.0.0.1, to
+try the server by hand (`ms`: response times in milliseconds, as OctoPerf's docs say):
+OCTOPERF_API_URL=http://127.0.0.1:PORT OCTOPERF_API_KEY=<KEY below>.
 """
 
 import json
@@ -116,6 +117,7 @@ def bench_report(id: str, name: str, bench_result_id: str, **fields: Any) -> dic
         "projectId": "prj-1",
         "name": name,
         "description": "",
+        "created": T0,  # not confirmed for reports: list_tests only orders its look-ups by it
         "benchResultIds": [bench_result_id],
         "items": [
             {"@type": "SummaryReportItem", "id": "item-1", "name": "Statistics summary", "metrics": [metric]},
@@ -217,11 +219,14 @@ class FakeOctoPerf:
         self.in_flight = self.most_in_flight = self.cancelled = 0
         self.summaries = {"br-0": BASELINE, "br-1": SUMMARY, "br-2": SUMMARY}
         self.tables = {"br-0": table(20), "br-1": table(20, slower={4: 2.0, 9: 1.5})}
+        self.times_in = "s"  # "ms": summary and table times in milliseconds, as OctoPerf's docs say
         self.routes: dict[tuple[str, str], list[Answer]] = {}
         for (method, path), answer in default_routes().items():
             self.answer(method, path, answer)
         self.answer("POST", "/analysis/metrics/summary", self.summary)
         self.answer("POST", "/analysis/metrics/table", self.table)
+        for run in self.summaries:
+            self.answer("GET", f"/analysis/metrics/global/{run}", self.global_metrics)
 
     def answer(self, method: str, path: str, *answers: Answer) -> None:
         """Script a route: each request takes the next answer; the last one repeats."""
@@ -239,16 +244,50 @@ class FakeOctoPerf:
     def clock(self) -> float:
         return self.now
 
+    def scaled(self, metric: str, value: Any) -> Any:
+        """A value in the unit this fake OctoPerf gives times in."""
+        timed = self.times_in == "ms" and metric.startswith("RESPONSE_TIME") and value is not None
+        return value * 1000 if timed else value
+
     def summary(self, request: httpx2.Request) -> httpx2.Response:
         """POST /analysis/metrics/summary: one number per requested metric, in order."""
         metrics = json.loads(request.content)["metrics"]
         values = self.summaries[metrics[0]["benchResultId"]]
-        return httpx2.Response(200, json=[values.get(m["id"]) for m in metrics])
+        return httpx2.Response(200, json=[self.scaled(m["id"], values.get(m["id"])) for m in metrics])
 
     def table(self, request: httpx2.Request) -> httpx2.Response:
-        """POST /analysis/metrics/table: one row per action."""
-        metrics = json.loads(request.content)["metrics"]
-        return httpx2.Response(200, json=self.tables[metrics[0]["benchResultId"]])
+        """POST /analysis/metrics/table: one row per action, values in the order asked."""
+        metrics = [m["id"] for m in json.loads(request.content)["metrics"]]
+        rows = self.tables[json.loads(request.content)["metrics"][0]["benchResultId"]]
+        scaled = [
+            [self.scaled(m, v["value"]) for m, v in zip(metrics, row["values"], strict=False)] for row in rows
+        ]
+        return httpx2.Response(
+            200,
+            json=[
+                row | {"values": [{"value": v} for v in values]}
+                for row, values in zip(rows, scaled, strict=True)
+            ],
+        )
+
+    def global_metrics(self, request: httpx2.Request) -> httpx2.Response:
+        """GET /analysis/metrics/global/{id}: the run's live totals, each value with its unit."""
+        values = self.summaries[request.url.path.rpartition("/")[2]]
+        return httpx2.Response(
+            200,
+            json={
+                "metrics": [
+                    {"name": "Hits", "value": values.get("HITS_TOTAL"), "unit": ""},
+                    {"name": "Errors", "value": values.get("ERRORS_TOTAL"), "unit": ""},
+                    {"name": "Avg Elapsed", "value": values.get("RESPONSE_TIME_AVG"), "unit": "s"},
+                    {
+                        "name": "Total Throughput",
+                        "value": (values.get("THROUGHPUT_TOTAL") or 0) / 1e6,
+                        "unit": "MB",
+                    },
+                ]
+            },
+        )
 
     async def handler(self, request: httpx2.Request) -> httpx2.Response:
         self.in_flight += 1
@@ -313,5 +352,7 @@ def http_server(fake: FakeOctoPerf, port: int = 0):
     return ThreadingHTTPServer(("127.0.0.1", port), Handler)
 
 
-if __name__ == "__main__":
-    http_server(FakeOctoPerf(), int(sys.argv[1]) if len(sys.argv) > 1 else 8765).serve_forever()
+if __name__ == "__main__":  # python tests/fake_octoperf.py [PORT] [ms]
+    fake = FakeOctoPerf()
+    fake.times_in = "ms" if "ms" in sys.argv[2:] else "s"
+    http_server(fake, int(sys.argv[1]) if len(sys.argv) > 1 else 8765).serve_forever()

@@ -247,11 +247,20 @@ async def test_findings_name_rule_metric_value_and_transaction(client, octoperf)
         ("slowest", action_name(9), 570.0),
         ("slowest", action_name(4), 560.0),
     ]
-    assert [(f["rule"], f["transaction"], f["value"]) for f in findings[5:]] == [
+    assert [(f["rule"], f["transaction"], f["value"]) for f in findings[5:8]] == [
         ("most_errors", action_name(17), 17.0),
         ("most_errors", action_name(10), 10.0),
         ("most_errors", action_name(3), 3.0),
     ]
+    assert findings[8] == {
+        "rule": "threshold_alarm",
+        "level": "warning",
+        "metric": "threshold alarm",
+        "value": None,
+        "unit": "",
+        "transaction": None,
+        "detail": "OctoPerf threshold alarm alarm-3: WARNING.",
+    }
     assert findings[5]["detail"] == "28.33 % of all errors, 1.73 % of its requests failed."
     assert result["verdict"] == "warning"
     assert result["threshold_alarms"] == {"PASSED": 2, "WARNING": 1}
@@ -307,6 +316,7 @@ async def test_a_running_test_is_assessed_as_incomplete(client, octoperf):
 
 
 async def test_missing_statistics_are_na_not_a_crash(client, octoperf):
+    octoperf.answer("POST", "/analysis/threshold-alarms", [])
     octoperf.summaries["br-1"] = {}
     octoperf.tables["br-1"] = []
     result = await ok(client, "assess_test", bench_result_id="br-1", sla_p95_ms=800, sla_error_percent=1)

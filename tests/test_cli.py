@@ -84,17 +84,64 @@ def test_serving_http_beyond_this_machine_needs_allow_remote(capsys):
     )
 
 
-def test_check_on_the_demo_says_ok_with_the_count_and_url(capsys):
+def test_check_on_the_demo_says_ok_with_the_count_and_url_then_tests_each_assumption(
+    capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert run(["--demo", "--check"], capsys)[:2] == (
         0,
-        "OK: 1 workspace reachable at https://demo.octoperf.invalid\n",
+        "OK: 1 workspace reachable at https://demo.octoperf.invalid\n"
+        "OK      listing past runs: 20 reports in project 'Web shop' (prj-shop)\n"
+        "OK      response-time unit: seconds, checked on br-checkout-r20\n"
+        "SKIPPED progress endpoint: no RUNNING test among the 3 newest of 'Web shop'\n",
     )
 
 
-async def test_check_counts_the_workspaces_at_the_configured_url():
+@pytest.mark.parametrize("times_in", ["s", "ms"])
+async def test_check_proves_each_assumption_on_the_account_in_at_most_10_requests(times_in):
     fake = FakeOctoPerf()
-    status, line = await check(Settings(api_key=KEY, api_url=BASE), httpx2.MockTransport(fake.handler))
-    assert (status, line) == (0, f"OK: 2 workspaces reachable at {BASE}")
+    fake.times_in = times_in
+    fake.answer("GET", "/runtime/bench-results/br-1", bench_result("br-1", "RUNNING"))
+    fake.answer("GET", "/runtime/bench-results/progress/br-1", {"value": 42.5})
+    status, text = await check(Settings(api_key=KEY, api_url=BASE), httpx2.MockTransport(fake.handler))
+    unit = {"s": "seconds", "ms": "milliseconds"}[times_in]
+    assert (status, text.splitlines()) == (
+        0,
+        [
+            f"OK: 2 workspaces reachable at {BASE}",
+            "OK      listing past runs: 3 reports in project 'Shop' (prj-1)",
+            f"OK      response-time unit: {unit}, checked on br-0",
+            "OK      progress endpoint: br-1 is at 42.5 %",
+        ],
+    )
+    assert len(fake.requests) <= 10
+    assert not fake.unexpected
+
+
+async def test_check_says_which_assumption_failed_with_octoperfs_status_and_still_exits_0():
+    fake = FakeOctoPerf()
+    fake.answer("GET", "/analysis/bench-reports/by-project/prj-1", httpx2.Response(404))
+    status, text = await check(Settings(api_key=KEY, api_url=BASE), httpx2.MockTransport(fake.handler))
+    assert status == 0
+    assert text.splitlines()[1:] == [
+        "FAILED  listing past runs: GET /analysis/bench-reports/by-project/prj-1 answered HTTP 404;"
+        " list_tests cannot work",
+        "SKIPPED response-time unit: no run found without the listing",
+        "SKIPPED progress endpoint: no run found without the listing",
+    ]
+
+
+async def test_check_reports_a_refused_unit_check_and_a_failing_progress_endpoint():
+    fake = FakeOctoPerf()
+    fake.answer("GET", "/analysis/metrics/global/br-0", httpx2.Response(403))
+    fake.answer("GET", "/runtime/bench-results/br-1", bench_result("br-1", "RUNNING"))
+    fake.answer("GET", "/runtime/bench-results/progress/br-1", httpx2.Response(500))
+    status, text = await check(Settings(api_key=KEY, api_url=BASE), httpx2.MockTransport(fake.handler))
+    assert status == 0
+    assert text.splitlines()[2:] == [
+        "FAILED  response-time unit: seconds, assumed (global metrics of br-0: HTTP 403)",
+        "FAILED  progress endpoint: br-1 answered HTTP 500",
+    ]
 
 
 async def test_check_gives_the_reason_when_it_fails():

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx2
 import pytest
-from fake_octoperf import BASE, KEY, SUMMARY, T0
+from fake_octoperf import BASE, KEY, SUMMARY, T0, bench_result
 from support import fail, ok
 
 pytestmark = pytest.mark.anyio
@@ -98,7 +98,7 @@ async def test_run_scenario_refuses_an_unknown_scenario_without_launching(client
     assert not octoperf.sent("POST", "/runtime/scenarios/run/nope")
 
 
-async def test_get_test_status_gives_state_progress_and_elapsed_time_of_a_finished_test(client, octoperf):
+async def test_a_finished_test_reports_100_percent_without_asking_for_progress(client, octoperf):
     assert await ok(client, "get_test_status", bench_result_id="br-1") == {
         "bench_result_id": "br-1",
         "state": "FINISHED",
@@ -110,7 +110,7 @@ async def test_get_test_status_gives_state_progress_and_elapsed_time_of_a_finish
         "elapsed_s": 630,
         "scenario_id": "scn-1",
     }
-    assert octoperf.sent("GET", "/runtime/bench-results/progress/br-1")
+    assert [r.url.path for r in octoperf.requests] == ["/runtime/bench-results/br-1"]  # one request
 
 
 async def test_a_running_test_is_not_finished_and_its_elapsed_time_runs_to_now(client, octoperf):
@@ -127,11 +127,38 @@ async def test_a_running_test_is_not_finished_and_its_elapsed_time_runs_to_now(c
 
 
 @pytest.mark.parametrize("state", ["ABORTED", "ERROR"])
-async def test_aborted_and_failed_tests_count_as_finished(client, octoperf, state):
+async def test_aborted_and_failed_tests_count_as_finished_with_progress_unknown(client, octoperf, state):
     octoperf.answer("GET", "/runtime/bench-results/br-1", {"id": "br-1", "state": state})
-    octoperf.answer("GET", "/runtime/bench-results/progress/br-1", {"value": 50.0})
+    octoperf.answer("GET", "/runtime/bench-results/progress/br-1", httpx2.Response(500))
     status = await ok(client, "get_test_status", bench_result_id="br-1")
-    assert (status["finished"], status["progress_percent"], status["elapsed_s"]) == (True, 50.0, None)
+    assert (status["finished"], status["progress_percent"], status["elapsed_s"]) == (True, None, None)
+    assert not octoperf.sent("GET", "/runtime/bench-results/progress/br-1")
+
+
+@pytest.mark.parametrize("state", ["CREATED", "PENDING", "SCALING", "PREPARING", "INITIALIZING"])
+async def test_a_test_not_yet_running_reports_0_percent_without_asking(client, octoperf, state):
+    octoperf.answer("GET", "/runtime/bench-results/br-1", {"id": "br-1", "state": state})
+    status = await ok(client, "get_test_status", bench_result_id="br-1")
+    assert (status["finished"], status["progress_percent"]) == (False, 0.0)
+    assert len(octoperf.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "progress",
+    [httpx2.Response(500), httpx2.Response(200), httpx2.Response(200, json={}), httpx2.Response(404)],
+    ids=["500", "empty", "no value", "404"],
+)
+async def test_a_progress_answer_that_fails_leaves_progress_null_and_never_fails_status_wait_or_stop(
+    client, octoperf, progress
+):
+    octoperf.answer("GET", "/runtime/bench-results/br-2", bench_result("br-2", "RUNNING"))
+    octoperf.answer("GET", "/runtime/bench-results/progress/br-2", progress)
+    octoperf.answer("POST", "/runtime/bench-results/stop/br-2", httpx2.Response(204))
+    status = await ok(client, "get_test_status", bench_result_id="br-2")
+    waited = await ok(client, "wait_for_test", bench_result_id="br-2", timeout_s=10)
+    stopped = await ok(client, "stop_test", bench_result_id="br-2")
+    assert status["progress_percent"] is waited["progress_percent"] is stopped["progress_percent"] is None
+    assert (waited["finished"], stopped["stop_sent"]) == (False, True)
 
 
 async def test_an_undocumented_state_is_passed_through_as_not_finished(client, octoperf):
@@ -144,7 +171,7 @@ async def test_an_undocumented_state_is_passed_through_as_not_finished(client, o
 
 async def test_get_test_metrics_asks_for_hit_metrics_of_that_test_run(client, octoperf):
     await ok(client, "get_test_metrics", bench_result_id="br-1")
-    (request,) = octoperf.sent("POST", "/analysis/metrics/summary")
+    request = octoperf.sent("POST", "/analysis/metrics/summary")[0]
     body = json.loads(request.content)
     assert body["@type"] == "SummaryReportItem"
     assert {(m["type"], m["benchResultId"]) for m in body["metrics"]} == {("HIT", "br-1")}
@@ -193,7 +220,12 @@ async def test_chosen_metrics_are_asked_once_each_and_an_unconfirmed_unit_says_s
         {"name": "LATENCY_AVG", "value": 0.2, "unit": "unknown"},
     ]
     (request,) = octoperf.sent("POST", "/analysis/metrics/summary")
-    assert len(json.loads(request.content)["metrics"]) == 2
+    # each once, and the average once the first time: the time unit is checked against it
+    assert [m["id"] for m in json.loads(request.content)["metrics"]] == [
+        "RESPONSE_TIME_PERCENTILE_99",
+        "LATENCY_AVG",
+        "RESPONSE_TIME_AVG",
+    ]
 
 
 async def test_a_metric_octoperf_leaves_out_or_sends_as_null_is_reported_as_null(client, octoperf):
