@@ -15,6 +15,7 @@ import argparse
 import difflib
 import functools
 import ipaddress
+import itertools
 import json
 import logging
 import math
@@ -23,6 +24,7 @@ import random
 import re
 import signal
 import socket
+import statistics
 import sys
 import time
 from collections import Counter
@@ -257,6 +259,7 @@ ID_KINDS = {
     "baseline_bench_result_id": ("earlier, reference test run", "list_tests"),
     "candidate_bench_result_id": ("test run to judge against the baseline", "list_tests or run_scenario"),
     "bench_report_id": ("bench report", "run_scenario"),
+    "bench_result_ids": ("test run (bench result)", "list_tests"),
 }
 MAX_IN_FLIGHT = 8  # requests to OctoPerf at once, whatever the tools ask
 RETRY_STATUSES = {429, 502, 503, 504}
@@ -448,6 +451,13 @@ def _compact(schema: dict[str, Any]) -> None:
     schema.pop("required", None)
     for prop in schema.get("properties", {}).values():
         prop.pop("title", None)
+        for part in (
+            prop,
+            *prop.get("anyOf", ()),
+            prop.get("items", {}),
+            *prop.get("items", {}).get("anyOf", ()),
+        ):
+            part.pop("format", None)  # "date-time": the values say it
 
 
 class Out(BaseModel):
@@ -523,7 +533,7 @@ class GlobalMetrics(BaseModel):
     metrics: Items[GlobalMetric] = []
 
 
-Url = Annotated[str | None, Field(description="OctoPerf UI page.")]
+Url = str | None  # an OctoPerf UI page
 TimesRead = str | None  # how OctoPerf's times were read: "seconds, checked on <run>" or "..., assumed (why)"
 
 
@@ -534,7 +544,7 @@ class Workspace(Out):
     url: Url
 
 
-LeftOut = Annotated[int, Field(description="How many more exist: lists stop at 100.")]
+LeftOut = Annotated[int, Field(description="More not listed: lists stop at 100.")]
 
 
 class Workspaces(Out):
@@ -578,10 +588,10 @@ class Launch(Out):
 
 class TestStatus(Out):
     bench_result_id: str
-    state: str = Field(description="OctoPerf's state, passed through even when undocumented.")
+    state: str
     meaning: str
-    finished: bool = Field(description="True once FINISHED, ABORTED or ERROR.")
-    progress_percent: float | None = Field(description="0 before RUNNING, 100 when FINISHED; null: unknown.")
+    finished: bool
+    progress_percent: float | None = Field(description="0 until RUNNING, 100 once FINISHED.")
     created: datetime | None
     last_modified: datetime | None
     elapsed_s: int | None
@@ -594,7 +604,7 @@ class Stopped(TestStatus):
 
 class Metric(Out):
     name: str
-    value: float | None = Field(description="null: n/a, OctoPerf gave no value.")
+    value: float | None
     unit: str
 
 
@@ -606,7 +616,7 @@ class Metrics(Out):
 
 class Waited(TestStatus):
     waited_s: int
-    metrics: list[Metric] | None = Field(description="Summary metrics of a FINISHED test, else null.")
+    metrics: list[Metric] | None
     next_step: str
     time_unit: TimesRead
 
@@ -624,14 +634,12 @@ class TestRun(Out):
 
 class Tests(Out):
     project_id: str
-    runs_in_project: int = Field(description="Distinct test runs found in the project's reports.")
+    runs_in_project: int = Field(description="Runs in the project's reports.")
     tests: list[TestRun] = Field(description="Newest first.")
     note: str | None
 
 
 class Transaction(Out):
-    """One action's statistics; null: n/a."""
-
     name: str
     hits: int | None
     errors: int | None
@@ -660,7 +668,7 @@ class Run(Out):
 
 
 class Change(Out):
-    """A summary metric in both runs; change = candidate - baseline; null: n/a."""
+    """change = candidate - baseline."""
 
     name: str
     unit: str
@@ -686,7 +694,7 @@ class Comparison(Out):
     candidate: Run
     warnings: list[str] = Field(description="Why the two runs may not be comparable.")
     metrics: list[Change]
-    transactions_matched: int = Field(description="Transactions found by name in both runs.")
+    transactions_matched: int  # by name, in both runs
     transactions_unmatched: int
     top_regressions: list[TransactionChange] = Field(description="By p95 change, worst first.")
     regressions_left_out: int
@@ -717,9 +725,7 @@ class Assessment(Out):
     verdict: Literal["pass", "warning", "fail", "incomplete"]
     metrics: list[Metric]
     sla: list[Criterion]
-    threshold_alarms: dict[str, int] | None = Field(
-        description="OctoPerf's threshold alarms by severity; null: unavailable (see alarms_note)."
-    )
+    threshold_alarms: dict[str, int] | None = Field(description="Count by severity; null: see alarms_note.")
     alarms_note: str | None
     findings: list[Finding]
     time_unit: TimesRead
@@ -732,6 +738,53 @@ class Report(Out):
     bench_result_ids: list[str]
     items: list[ReportItem]
     url: Url
+
+
+class ChangePoint(Out):
+    bench_result_id: str
+    created: datetime | None
+    before: float = Field(description="Mean back to the previous change point.")
+    after: float = Field(description="Mean up to the next one.")
+    change_percent: float | None
+    p_value: float
+
+
+class MetricTrend(Out):
+    metric: str
+    verdict: Literal["worse", "better", "unchanged", "n/a"] = Field(
+        description="Newest run vs segment_median (runs since the last change point)."
+    )
+    values: list[float | None] = Field(description="One per run, in the order of run_ids.")
+    change_points: list[ChangePoint]
+    segment_median: float | None
+    latest_change_percent: float | None
+    drift_percent: float | None = Field(description="Slow drift over the runs, %.")
+
+
+class TransactionShift(Out):
+    name: str
+    bench_result_id: str
+    before_p95_ms: float
+    after_p95_ms: float
+    change_percent: float | None
+    p_value: float
+
+
+class Trend(Out):
+    scenario_id: str
+    verdict: Literal["regression", "improvement", "stable", "insufficient data"]
+    since: str | None = Field(description="The run the verdict dates from.")
+    since_date: datetime | None
+    headline: str
+    tolerance_percent: float
+    run_ids: list[str] = Field(description="The runs analysed, oldest first.")
+    run_dates: list[datetime | None]
+    metrics: list[MetricTrend]
+    transactions: list[TransactionShift] = Field(description="Whose p95 shifted most.")
+    left_out: list[str] = Field(description="Runs not analysed, and why.")
+    warnings: list[str]
+    method: str
+    time_unit: TimesRead
 
 
 # ---------------------------------------------------------------------------------------------
@@ -778,7 +831,7 @@ def first(found: list[Entity]) -> tuple[list[Entity], int]:
 
 
 async def list_workspaces(ctx: Context) -> Workspaces:
-    """List the OctoPerf workspaces the API key's user belongs to, with UI links. Start here:
+    """List the OctoPerf workspaces of the API key's user, with UI links. Start here:
     a workspace id leads to list_projects. Read-only, one API request."""
     api = api_of(ctx)
     shown, left_out = first(await api.get(list[Entity], "/workspaces/member-of"))
@@ -786,7 +839,7 @@ async def list_workspaces(ctx: Context) -> Workspaces:
 
 
 async def list_projects(workspace_id: WorkspaceId, ctx: Context) -> Projects:
-    """List a workspace's design projects (id, name, description, last modified, UI link).
+    """A workspace's design projects (id, name, description, last modified, UI link).
     A project id leads to list_scenarios. Read-only, one API request."""
     api = api_of(ctx)
     path = "/design/projects/by-workspace/{workspace_id}/DESIGN"
@@ -827,10 +880,9 @@ async def run_scenario(
         str | None, Field(description="Name of this test run; default: the scenario's name.", max_length=200)
     ] = None,
 ) -> Launch:
-    """Launch a load test of a scenario. CONSUMES OCTOPERF CREDITS and sends real load to the
-    tested systems: confirm with the user first, and never call it twice for one request.
-    Returns the bench result id to follow with get_test_status, and the report's UI link.
-    Three API requests: two lookups, then the launch, which is never retried."""
+    """Launch a load test of a scenario. CONSUMES OCTOPERF CREDITS and sends real load:
+    confirm with the user first, never call it twice for one request. Returns the bench result id
+    to follow with wait_for_test, and the report link. Three API requests; never retried."""
     api = api_of(ctx)
     # Both lookups come first: a bad id fails here, and nothing can fail after the launch.
     scenario = await api.get(Entity, "/runtime/scenarios/{scenario_id}", scenario_id=scenario_id)
@@ -915,9 +967,8 @@ async def status_of(api: OctoPerf, bench_result_id: str) -> TestStatus:
 
 
 async def get_test_status(bench_result_id: BenchResultId, ctx: Context) -> TestStatus:
-    """Current state and progress of a test run, at once. The state, not the progress, tells
-    whether it is over. To wait for the end, use wait_for_test instead of calling this in a loop.
-    Read-only; one API request, two while RUNNING."""
+    """State and progress of a test run now; the state, not the progress, tells
+    whether it is over. To wait, use wait_for_test, not a loop. Read-only, 1-2 API requests."""
     return await status_of(api_of(ctx), bench_result_id)
 
 
@@ -945,15 +996,13 @@ async def wait_for_test(
         Field(
             ge=1,
             le=3600,
-            description="Stop waiting after this many seconds (the test goes on). The default 50 fits"
-            " clients that cut tool calls at 60 s; raise it only where the client allows longer.",
+            description="Seconds to wait (the test goes on); 50 fits clients that cut calls at 60 s.",
         ),
     ] = WAIT_S,
 ) -> Waited:
-    """Wait until a test run ends or timeout_s passes (default 50 s), with progress
-    notifications; returns the final status and, for a FINISHED test, its summary metrics. Not
-    finished yet: finished=false, call again. Cancelling stops the waiting, not the test.
-    Read-only; polls every 5-10 s, one or two API requests a poll."""
+    """Wait until a test run ends or timeout_s passes, with progress notifications;
+    the final status and, if FINISHED, its summary metrics. Not over yet: finished=false, call
+    again. Cancelling stops the waiting, not the test. Read-only; polls every 5-10 s."""
     api = api_of(ctx)
     start, shown = api.clock(), -1.0
     while True:
@@ -989,9 +1038,8 @@ async def wait_for_test(
 
 
 async def stop_test(bench_result_id: BenchResultId, ctx: Context) -> Stopped:
-    """Stop (abort) a running test run, only when the user asks: it ends ABORTED, keeping the
-    results so far. An ended test is left alone. Returns the state just after the stop (then
-    wait_for_test). Up to five API requests."""
+    """Abort a running test run, only when the user asks: it ends ABORTED, keeping the
+    results so far; an ended test is left alone. Returns the state after the stop. 3-5 requests."""
     api = api_of(ctx)
     before = await status_of(api, bench_result_id)
     if before.finished:
@@ -1004,24 +1052,16 @@ async def stop_test(bench_result_id: BenchResultId, ctx: Context) -> Stopped:
 MAX_LOOKUPS = 100  # test runs looked at by one list_tests call (OctoPerf keeps 100 per project)
 
 
-async def list_tests(
-    project_id: ProjectId,
-    ctx: Context,
-    scenario_id: Annotated[
-        str | None, Field(description="Only runs of this scenario (id from list_scenarios).")
-    ] = None,
-    limit: Annotated[int, Field(ge=1, le=50, description="How many runs, newest first.")] = 10,
-) -> Tests:
-    """Past test runs of a project, newest first (ids, name, state, start, duration, scenario,
-    report link): the runs to compare or assess. Read-only; two API requests, plus one a run."""
-    api = api_of(ctx)
-    if scenario_id is not None:
-        check_id("scenario_id", scenario_id)
-    workspace_id = await workspace_of(api, project_id)
+async def project_runs(
+    api: OctoPerf, project_id: str, keep: Callable[[Entity], bool], limit: int, tool: str = "list_tests"
+) -> tuple[list[tuple[Entity, Entity]], int, bool]:
+    """The newest `limit` runs of a project that `keep` accepts, newest first, each with its own
+    report, looked up in batches (MAX_LOOKUPS at most); with the count of runs in the project and
+    whether the look-ups stopped at the cap."""
     where = f"{api.settings.api_url}{REPORTS_BY_PROJECT.format(project_id=project_id)}"
     refused = (
         f"OctoPerf does not list reports at {where} (HTTP {{}}), a path no public client confirms:"
-        " list_tests cannot work with this OctoPerf version; find the runs in the project's Analysis"
+        f" {tool} cannot work with this OctoPerf version; find the runs in the project's Analysis"
         " page in the OctoPerf UI."
     )
     reports = await api.call(
@@ -1042,13 +1082,28 @@ async def list_tests(
         batch = order[checked : min(checked + limit, MAX_LOOKUPS)]
         checked += len(batch)
         runs = await gather(*(bench_result(api, run_id) for run_id in batch))
-        found += [
-            (run, owner[run_id])
-            for run_id, run in zip(batch, runs, strict=True)
-            if scenario_id is None or run.scenario_id == scenario_id
-        ]
+        found += [(run, owner[run_id]) for run_id, run in zip(batch, runs, strict=True) if keep(run)]
     found.sort(key=lambda pair: pair[0].created or EPOCH, reverse=True)
-    capped = len(found) < limit and checked < len(order)
+    return found[:limit], len(order), len(found) < limit and checked < len(order)
+
+
+async def list_tests(
+    project_id: ProjectId,
+    ctx: Context,
+    scenario_id: Annotated[
+        str | None, Field(description="Only runs of this scenario (id from list_scenarios).")
+    ] = None,
+    limit: Annotated[int, Field(ge=1, le=50, description="How many runs, newest first.")] = 10,
+) -> Tests:
+    """Past test runs of a project, newest first (ids, name, state, start, duration,
+    scenario, report link). Read-only; two API requests, plus one a run."""
+    api = api_of(ctx)
+    if scenario_id is not None:
+        check_id("scenario_id", scenario_id)
+    workspace_id = await workspace_of(api, project_id)
+    found, in_project, capped = await project_runs(
+        api, project_id, lambda run: scenario_id is None or run.scenario_id == scenario_id, limit
+    )
     tests = [
         TestRun(
             bench_result_id=run.id,
@@ -1062,11 +1117,11 @@ async def list_tests(
                 workspace_id, "project", report.project_id or project_id, "analysis/report", report.id
             ),
         )
-        for run, report in found[:limit]
+        for run, report in found
     ]
     return Tests(
         project_id=project_id,
-        runs_in_project=len(order),
+        runs_in_project=in_project,
         tests=tests,
         note=f"Only the newest {MAX_LOOKUPS} runs were looked at." if capped else None,
     )
@@ -1193,15 +1248,14 @@ async def get_test_metrics(
     metrics: Annotated[
         list[str] | None,
         Field(
-            description="OctoPerf metric ids, e.g. RESPONSE_TIME_PERCENTILE_95, LATENCY_AVG;"
-            " omit for the default 16 (hits, errors, response times, throughput).",
+            description="OctoPerf metric ids, e.g. RESPONSE_TIME_PERCENTILE_95; omit for the default 16.",
             max_length=40,
         ),
     ] = None,
 ) -> Metrics:
-    """Summary statistics of a test run (HTTP requests only): each metric with its value and
-    unit. Times in ms, sizes in bytes, rates per second. Values are final once get_test_status
-    says finished. Read-only, one API request (two the first time: the time unit is checked)."""
+    """Summary statistics of a test run (HTTP requests only), each with value and
+    unit: times in ms, sizes in bytes, rates per second. Final once the test has finished.
+    Read-only, 1-2 API requests."""
     found, unit = await summary_of(api_of(ctx), bench_result_id, metric_ids(metrics))
     return Metrics(bench_result_id=bench_result_id, metrics=found, time_unit=unit)
 
@@ -1286,9 +1340,8 @@ async def get_test_transactions(
     sort_by: Annotated[Literal["p95", "avg", "errors", "hits"], Field(description="Highest first.")] = "p95",
     limit: Annotated[int, Field(ge=1, le=100, description="How many transactions.")] = 10,
 ) -> Transactions:
-    """Per-transaction (per-action) statistics of a test run, by name: hits, errors, error %,
-    average and p90/p95/p99 response times in ms. Use it to find the slow or failing requests.
-    Read-only, three API requests (five the first time: the time unit is checked)."""
+    """Per-transaction statistics of a test run, by name: hits, errors, error %,
+    average, p90, p95, p99 in ms: where the time goes, what fails. Read-only, 3-5 API requests."""
     api = api_of(ctx)
     ([rows], unit) = await transactions_of(api, [await bench_result(api, bench_result_id)])
     field_name = SORT_KEYS[sort_by]
@@ -1425,10 +1478,10 @@ async def compare_tests(
         float, Field(ge=0, le=100, description="Changes within plus or minus this % count as unchanged.")
     ] = 10,
 ) -> Comparison:
-    """Compare two test runs: each summary metric in both, its change and better/worse/
-    unchanged (lower times and errors, higher throughput are better), comparability warnings,
-    the transactions whose p95 regressed most, and a verdict: regression, improvement, mixed,
-    no significant change or not comparable. Read-only, about eight API requests."""
+    """Compare two test runs: each summary metric in both, its change and
+    better/worse/unchanged, comparability warnings, the transactions whose p95 regressed most, and
+    a verdict (regression, improvement, mixed, no significant change, not comparable). Read-only,
+    about 8 API requests."""
     api = api_of(ctx)
     ids = (
         check_id("baseline_bench_result_id", baseline_bench_result_id),
@@ -1605,11 +1658,10 @@ async def assess_test(
         float | None, Field(ge=0, le=100, description="SLA: highest error percentage, 0-100.")
     ] = None,
 ) -> Assessment:
-    """Assess a test run: verdict (pass, warning, fail; incomplete while running), each SLA
-    limit given PASS/FAIL with margin, OctoPerf's threshold alarms, key metrics, and findings with
-    evidence from fixed rules (errors above 1 %, p99 above 5x median, 3 slowest transactions,
-    3 with most errors, ended ABORTED/ERROR, each threshold alarm not passed). Every verdict but
-    pass names its cause. Base recommendations on them. Read-only, 5 requests."""
+    """Assess a test run: a verdict (pass, warning, fail; incomplete while running),
+    each SLA limit given PASS/FAIL with margin, key metrics, and findings by fixed rules (errors
+    above 1 %, p99 above 5x median, slowest and most failing transactions, ended ABORTED/ERROR,
+    threshold alarms not passed): every verdict but pass names its cause. Read-only, 5 requests."""
     api = api_of(ctx)
     result = await bench_result(api, bench_result_id)
     state = result.state or "UNKNOWN"
@@ -1662,9 +1714,78 @@ async def assess_test(
     )
 
 
+TREND_METRICS = {  # the key metrics of a history, by the names results give them
+    "avg_ms": "RESPONSE_TIME_AVG",
+    "p95_ms": "RESPONSE_TIME_PERCENTILE_95",
+    "p99_ms": "RESPONSE_TIME_PERCENTILE_99",
+    "error_percent": "ERRORS_PERCENT",
+    "hits_per_s": "HITS_RATE",
+}
+MAX_TREND_RUNS = 50
+
+
+async def analyze_trend(
+    scenario_id: ScenarioId,
+    ctx: Context,
+    runs: Annotated[
+        int, Field(ge=3, le=MAX_TREND_RUNS, description="How many of the newest FINISHED runs.")
+    ] = 20,
+    bench_result_ids: Annotated[
+        list[str] | None,
+        Field(
+            max_length=MAX_TREND_RUNS,
+            description="Exactly these runs instead (ids from list_tests).",
+        ),
+    ] = None,
+    tolerance_percent: Annotated[
+        float, Field(ge=0, le=100, description="Smaller shifts (%) are not reported.")
+    ] = 10,
+) -> Trend:
+    """Is a scenario getting slower, and since when? Its newest FINISHED runs:
+    average, p95, p99 (ms), error % and hits/s per run, change points by statistics (E-Divisive
+    means, permutation test), drifts, the newest run vs its segment, the transactions whose p95
+    shifted, and a verdict with the run it dates from. Read-only; about 3 API requests a run."""
+    api = api_of(ctx)
+    ids = [check_id("bench_result_ids", run) for run in dict.fromkeys(bench_result_ids or ())]
+    scenario = await api.get(Entity, "/runtime/scenarios/{scenario_id}", scenario_id=scenario_id)
+    left_out, warnings = [], []
+    if ids:
+        found = await gather(*(bench_result(api, run) for run in ids))
+        left_out = [
+            f"{run.id}: {run.state or 'UNKNOWN'}, not FINISHED" for run in found if run.state != "FINISHED"
+        ]
+        found = [run for run in found if run.state == "FINISHED"]
+        if others := sorted({run.scenario_id or "unknown" for run in found} - {scenario_id}):
+            warnings.append(f"Runs of other scenarios ({', '.join(others)}): their load profiles may differ.")
+    else:
+        if not scenario.project_id:
+            raise ToolError(
+                f"OctoPerf does not say which project scenario {scenario_id} is in: pass bench_result_ids."
+            )
+        keep = lambda run: run.scenario_id == scenario_id and run.state == "FINISHED"  # noqa: E731
+        pairs, _, capped = await project_runs(api, scenario.project_id, keep, runs, tool="analyze_trend")
+        found = [run for run, _ in pairs]
+        if capped:
+            warnings.append(f"Only the newest {MAX_LOOKUPS} runs of the project were looked at.")
+    found.sort(key=lambda run: run.created or EPOCH)
+    history, unit = [], api.times.source
+    if found:
+        summaries, (tables, unit) = await gather(
+            gather(*(summary_of(api, run.id, [*TREND_METRICS.values(), "HITS_TOTAL"]) for run in found)),
+            transactions_of(api, found),
+        )
+        for run, (metrics, _), rows in zip(found, summaries, tables, strict=True):
+            values = {m.name: m.value for m in metrics}
+            if all(values.get(m) is None for m in TREND_METRICS.values()):
+                left_out.append(f"{run.id}: no statistics")
+            else:
+                history.append(RunStats(run.id, run.created, elapsed_s(run), values, rows))
+    return analyse(scenario_id, history, tolerance_percent, left_out, warnings, unit)
+
+
 async def get_report(bench_report_id: BenchReportId, ctx: Context) -> Report:
-    """A bench report (OctoPerf's analysis page of one or more test runs): name, description,
-    its bench result ids, its items (name and type) and UI link. Read-only, two API requests."""
+    """A bench report (OctoPerf's analysis page of test runs): name, description,
+    bench result ids, items (name and type), UI link. Read-only, two API requests."""
     api = api_of(ctx)
     report = await api.get(
         Entity, "/analysis/bench-reports/{bench_report_id}", bench_report_id=bench_report_id
@@ -1698,6 +1819,371 @@ def compare_prompt(baseline_bench_result_id: BaselineId, candidate_bench_result_
     those that got better, with both values, units and the change, and the most regressed
     transactions. If the verdict is regression or mixed, call get_test_transactions on the
     candidate to show where the time goes. Quote numbers from the tools; never estimate.""")
+
+
+def trend_prompt(scenario_id: ScenarioId) -> str:
+    """Is this scenario getting slower, and since when? Its history, by statistics."""
+    return prose(f"""Analyse the history of OctoPerf scenario {scenario_id} with analyze_trend.
+    Start with its verdict and headline, and the run it dates from (id and date). Then, for each
+    key metric with a change point or a drift: before and after, with units and the change, and
+    whether the newest run stands out from its segment. Name the transactions whose p95 shifted,
+    with the run where each shifted, and state every warning and left-out run. If the verdict is
+    regression, offer compare_tests between the last run before the change and the newest run.
+    Quote numbers from the tools; never estimate a trend yourself.""")
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics: change points in a run history, in plain Python. E-Divisive with means (Matteson
+# and James, 2014; as MongoDB's CI and Apache Otava use it): the split of a series that makes its
+# two sides most unlike (energy statistic, alpha = 1) is kept when a permutation test finds it
+# significant, then each side is split again. Then, for a reader: a change point is reported only
+# when its means differ by tolerance_percent (error %: ERROR_POINTS); the newest run is judged
+# against its segment's median; a drift is a Mann-Kendall trend left once segments are removed.
+# ---------------------------------------------------------------------------------------------
+SIGNIFICANCE = 0.05  # a split is kept when at most 5 % of shuffled series split as strongly
+PERMUTATIONS = 99  # so the smallest p-value is 0.01
+SEED = 20260126  # fixed: the same history always gives the same answer
+MIN_SEGMENT = 3  # runs on each side of a change point: one odd run cannot make a segment
+MIN_RUNS = 5  # fewer usable runs: "insufficient data"
+NOISE_MADS = 3.0  # the newest run stands out when beyond 3 scaled MADs of its segment, and tolerance
+ERROR_POINTS = 0.5  # error % moves are judged in percentage points, not in % of a small number
+Z_95 = 1.96  # Mann-Kendall at 5 %, two-sided
+SCREENED = 10  # transactions tested for change points: those with the largest best-split shift
+TOP_SHIFTS = 5
+
+
+def split_stats(values: Sequence[float]) -> list[tuple[float, int]]:
+    """(t, tau) for each split X = values[:tau], Y = values[tau:] with MIN_SEGMENT values a side:
+    t = m k / (m + k) * (2 E|X - Y| - E|X - X'| - E|Y - Y'|), means over ordered pairs (MongoDB's
+    form). The pair sums of every prefix and suffix are built once: O(n^2) for all splits."""
+    n = len(values)
+    head = [0.0] * (n + 1)  # head[t]: sum of |a - b| over the pairs in values[:t]
+    for t in range(1, n):
+        head[t + 1] = head[t] + sum(abs(values[t] - v) for v in values[:t])
+    tail = [0.0] * (n + 1)  # tail[t]: the same over values[t:]
+    for t in range(n - 2, -1, -1):
+        tail[t] = tail[t + 1] + sum(abs(values[t] - v) for v in values[t + 1 :])
+    found = []
+    for tau in range(MIN_SEGMENT, n - MIN_SEGMENT + 1):
+        m, k, x, y = tau, n - tau, head[tau], tail[tau]
+        between = head[n] - x - y
+        found.append((m * k / (m + k) * (2 * between / (m * k) - 2 * x / m**2 - 2 * y / k**2), tau))
+    return found
+
+
+def change_points(values: Sequence[float]) -> dict[int, float]:
+    """Index -> p-value of each significant change point: the strongest split over all current
+    segments, tested against PERMUTATIONS shuffles of each segment (seeded), until none is."""
+    rng = random.Random(SEED)
+    found: dict[int, float] = {}
+    while True:
+        windows = list(itertools.pairwise([0, *sorted(found), len(values)]))
+        best = max(((t, a + tau) for a, b in windows for t, tau in split_stats(values[a:b])), default=None)
+        if best is None or best[0] <= 0:
+            return found
+        stronger = 0
+        for _ in range(PERMUTATIONS):
+            shuffled = (split_stats(rng.sample(values[a:b], b - a)) for a, b in windows)
+            stronger += max((t for stats in shuffled for t, _ in stats), default=0.0) >= best[0]
+            if (stronger + 1) / (PERMUTATIONS + 1) > SIGNIFICANCE:
+                return found  # already not significant: the rest of the shuffles cannot change that
+        found[best[1]] = round((stronger + 1) / (PERMUTATIONS + 1), 3)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def relative(before: float, after: float) -> float | None:
+    return None if before == 0 else round((after - before) / abs(before) * 100, 1)
+
+
+def moved(metric: str, before: float, after: float, tolerance: float, share: float = 1.0) -> bool:
+    """Whether a move is large enough to report: `share` of the tolerance in % (error %: of
+    ERROR_POINTS percentage points). A move from zero always is."""
+    if metric == "error_percent":
+        return abs(after - before) >= share * ERROR_POINTS
+    change = relative(before, after)
+    return after != before if change is None else abs(change) >= share * tolerance
+
+
+def direction(metric: str, before: float, after: float) -> str:
+    lower = BETTER[TREND_METRICS.get(metric, "RESPONSE_TIME_PERCENTILE_95")] == LOWER
+    return "unchanged" if after == before else "better" if (after < before) == lower else "worse"
+
+
+def shifts(metric: str, values: Sequence[float], tolerance: float) -> list[tuple[int, float, float, float]]:
+    """(index, mean before, mean after, p) of each change point worth reporting: significant,
+    means apart by the tolerance, and medians moving the same way by half of it at least, so
+    that one outlying run cannot make a shift."""
+    found = change_points(values)
+    bounds = [0, *sorted(found), len(values)]
+    reported = []
+    for prev, at, nxt in zip(bounds, bounds[1:], bounds[2:], strict=False):
+        before, after = values[prev:at], values[at:nxt]
+        mean_before, mean_after = statistics.fmean(before), statistics.fmean(after)
+        same_way = direction(metric, mean_before, mean_after) == direction(
+            metric, median(before), median(after)
+        )
+        if (
+            same_way
+            and moved(metric, mean_before, mean_after, tolerance)
+            and moved(metric, median(before), median(after), tolerance, share=0.5)
+        ):
+            reported.append((at, mean_before, mean_after, found[at]))
+    return reported
+
+
+def drift_of(metric: str, values: Sequence[float], segments: Sequence[int], tolerance: float) -> float | None:
+    """A slow drift in % over the runs (Theil-Sen slope), when the values minus their segment's
+    median still trend (Mann-Kendall, 5 %): a step is not a drift, a ramp is."""
+    n = len(values)
+    bounds = [0, *segments, n]
+    residual = [v - median(values[a:b]) for a, b in itertools.pairwise(bounds) for v in values[a:b]]
+    s = sum((b > a) - (b < a) for i, a in enumerate(residual) for b in residual[i + 1 :])
+    z = (s - (s > 0) + (s < 0)) / math.sqrt(n * (n - 1) * (2 * n + 5) / 18)
+    slope = median([(values[j] - values[i]) / (j - i) for i in range(n) for j in range(i + 1, n)])
+    base = median(values)
+    if abs(z) < Z_95 or not base or not moved(metric, base, base + slope * (n - 1), tolerance):
+        return None
+    return round(slope * (n - 1) / abs(base) * 100, 1)
+
+
+def latest_against_segment(
+    metric: str, values: Sequence[float], start: int, tolerance: float
+) -> tuple[float, str, float | None]:
+    """The segment's median (its runs before the newest), the newest run's verdict against it
+    (moved by the tolerance and beyond NOISE_MADS scaled MADs), and the change in %."""
+    segment = values[start:-1] or values[:-1]
+    centre = median(segment)
+    spread = 1.4826 * median([abs(v - centre) for v in segment])
+    latest = values[-1]
+    noisy = spread > 0 and abs(latest - centre) <= NOISE_MADS * spread
+    verdict = (
+        "unchanged"
+        if noisy or not moved(metric, centre, latest, tolerance)
+        else direction(metric, centre, latest)
+    )
+    return centre, verdict, relative(centre, latest)
+
+
+@dataclass
+class RunStats:
+    """What the analysis needs of one run: its id, start, duration, summary values, transactions."""
+
+    id: str
+    created: datetime | None
+    duration_s: int | None
+    values: dict[str, float | None]
+    transactions: list[Transaction]
+
+
+def rounded(metric: str, value: float | None) -> float | None:
+    return None if value is None else round(value, 2 if metric == "error_percent" else 1)
+
+
+def analyse(
+    scenario_id: str,
+    history: list[RunStats],
+    tolerance: float,
+    left_out: list[str],
+    warnings: list[str],
+    time_unit: str | None,
+) -> Trend:
+    """The trend of a history (oldest first): per metric, then transactions, then the verdict."""
+    ids, dates = [run.id for run in history], [run.created for run in history]
+    trends, latest_moves, shifts_found, drifts = [], [], [], []
+    for metric, metric_id in TREND_METRICS.items():
+        series = [run.values.get(metric_id) for run in history]
+        known = [(i, v) for i, v in enumerate(series) if v is not None]
+        trend = MetricTrend(
+            metric=metric,
+            verdict="n/a",
+            values=[rounded(metric, v) for v in series],
+            change_points=[],
+            segment_median=None,
+            latest_change_percent=None,
+            drift_percent=None,
+        )
+        if len(known) >= MIN_RUNS:
+            index, values = [i for i, _ in known], [v for _, v in known]
+            found = shifts(metric, values, tolerance)
+            trend.change_points = [
+                ChangePoint(
+                    bench_result_id=ids[index[at]],
+                    created=dates[index[at]],
+                    before=round(b, 2),
+                    after=round(a, 2),
+                    change_percent=relative(b, a),
+                    p_value=p,
+                )
+                for at, b, a, p in found
+            ]
+            shifts_found += [(index[at], metric, b, a) for at, b, a, _ in found]
+            start = found[-1][0] if found else 0
+            if index[-1] == len(history) - 1:
+                centre, trend.verdict, trend.latest_change_percent = latest_against_segment(
+                    metric, values, start, tolerance
+                )
+                trend.segment_median = rounded(metric, centre)
+                latest_moves.append((trend.verdict, metric, centre, values[-1], len(values) - 1 - start))
+            trend.drift_percent = drift_of(metric, values, [at for at, *_ in found], tolerance)
+            if trend.drift_percent is not None:
+                drifts.append((metric, trend.drift_percent, direction(metric, 0.0, trend.drift_percent)))
+        trends.append(trend)
+    moved_most = transaction_shifts(history, tolerance)
+    verdict, since, evidence = verdict_of_history(
+        ids, latest_moves, shifts_found, drifts, moved_most, tolerance
+    )
+    if len(history) < MIN_RUNS:
+        verdict, since, evidence = (
+            "insufficient data",
+            None,
+            [f"{len(history)} usable runs, {MIN_RUNS} needed"],
+        )
+    warnings = warnings + work_warnings(history)
+    at = ids.index(since) if since in ids else None
+    when = dates[at] if at is not None else None
+    dated = "" if since is None else f" since {since}" + (f" ({when:%Y-%m-%d})" if when else "")
+    return Trend(
+        scenario_id=scenario_id,
+        verdict=verdict,  # type: ignore[arg-type]
+        since=since,
+        since_date=when,
+        headline=f"{verdict}{dated}: " + "; ".join(evidence),
+        tolerance_percent=tolerance,
+        run_ids=ids,
+        run_dates=dates,
+        metrics=trends,
+        transactions=moved_most,
+        left_out=left_out,
+        warnings=warnings,
+        method=f"E-Divisive means, permutation test p<={SIGNIFICANCE} ({PERMUTATIONS} shuffles, seed {SEED}),"
+        f" segments of {MIN_SEGMENT}+ runs; newest run vs segment median beyond {NOISE_MADS:g} MADs",
+        time_unit=time_unit,
+    )
+
+
+def transaction_shifts(history: list[RunStats], tolerance: float) -> list[TransactionShift]:
+    """The transactions whose p95 shifted most: each is screened by its strongest split, the
+    SCREENED largest moves are tested for change points, the TOP_SHIFTS largest reported."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    for i, run in enumerate(history):
+        for t in {t.name: t for t in reversed(run.transactions)}.values():  # the first of a name
+            if t.p95_ms is not None:
+                series.setdefault(t.name, []).append((i, t.p95_ms))
+    screened = []
+    for name, points in series.items():
+        values = [v for _, v in points]
+        if stats := split_stats(values):
+            tau = max(stats)[1]
+            change = relative(statistics.fmean(values[:tau]), statistics.fmean(values[tau:]))
+            if change is not None and abs(change) >= tolerance:
+                screened.append((abs(change), name))
+    found = []
+    for _, name in sorted(screened, reverse=True)[:SCREENED]:
+        points = series[name]
+        if reported := shifts("p95_ms", [v for _, v in points], tolerance):
+            at, before, after, p = max(reported, key=lambda r: abs(relative(r[1], r[2]) or 0))
+            run = history[points[at][0]]
+            found.append(
+                TransactionShift(
+                    name=name,
+                    bench_result_id=run.id,
+                    before_p95_ms=round(before, 1),
+                    after_p95_ms=round(after, 1),
+                    change_percent=relative(before, after),
+                    p_value=p,
+                )
+            )
+    found.sort(key=lambda t: -abs(t.change_percent or 0))
+    return found[:TOP_SHIFTS]
+
+
+UNIT_OF = {"avg_ms": "ms", "p95_ms": "ms", "p99_ms": "ms", "error_percent": "%", "hits_per_s": "hits/s"}
+
+
+def verdict_of_history(
+    ids: list[str],
+    latest_moves: list[tuple[str, str, float, float, int]],
+    shifted: list[tuple[int, str, float, float]],
+    drifts: list[tuple[str, float, str]],
+    transactions: list[TransactionShift],
+    tolerance: float,
+) -> tuple[str, str | None, list[str]]:
+    """The newest run's verdict, the run it dates from, and the evidence, by the first rule that
+    applies: the newest run stands out from its segment (worse before better); else the most
+    recent change point (worse before better); else a drift; else stable."""
+
+    def shift(i: int, metric: str, before: float, after: float) -> str:
+        change = relative(before, after)
+        return f"{metric} {num(before)} -> {num(after)} {UNIT_OF[metric]} at {ids[i]}" + (
+            "" if change is None else f" ({change:+.1f} %)"
+        )
+
+    worse = [m for m in latest_moves if m[0] == "worse"]
+    better = [m for m in latest_moves if m[0] == "better"]
+    last = max((i for i, *_ in shifted), default=None)
+    at_last = [s for s in shifted if s[0] == last]
+    worse_last = [s for s in at_last if direction(s[1], s[2], s[3]) == "worse"]
+    if worse or better:
+        verdict, since = ("regression" if worse else "improvement"), ids[-1]
+        evidence = [
+            f"newest run {metric} {num(latest)} vs median {num(centre)} {UNIT_OF[metric]} of the {n} runs"
+            f" before it{'' if relative(centre, latest) is None else f' ({relative(centre, latest):+.1f} %)'}"
+            for _, metric, centre, latest, n in (worse or better)[:3]
+        ]
+    elif at_last:
+        verdict, since = ("regression" if worse_last else "improvement"), ids[last]  # type: ignore[index]
+        evidence = ["lasting shift: " + shift(*s) for s in (worse_last or at_last)[:3]]
+    elif drifts:
+        worse_drifts = [d for d in drifts if d[2] == "worse"]
+        verdict, since = ("regression" if worse_drifts else "improvement"), ids[0]
+        evidence = [
+            f"{m} drifting {p:+.1f} % over {len(ids)} runs" for m, p, _ in (worse_drifts or drifts)[:3]
+        ]
+    else:
+        verdict, since = "stable", ids[0] if ids else None
+        evidence = [f"no lasting shift beyond {tolerance:g} %, newest run within its segment's noise"]
+    earlier = [s for s in shifted if ids[s[0]] != since]
+    if earlier:  # the most recent, the largest there
+        recent = max(s[0] for s in earlier)
+        evidence.append(
+            "earlier lasting shift: "
+            + shift(
+                *max((s for s in earlier if s[0] == recent), key=lambda s: abs(relative(s[2], s[3]) or 0))
+            )
+        )
+    if transactions:
+        t = transactions[0]
+        evidence.append(
+            f"most shifted transaction: {t.name} p95 {num(t.before_p95_ms)} -> {num(t.after_p95_ms)} ms"
+            f" at {t.bench_result_id}"
+        )
+    return verdict, since, evidence
+
+
+def work_warnings(history: list[RunStats]) -> list[str]:
+    """Runs whose hit count or duration is far from the history's median: not the same work."""
+    warnings = []
+    for what, values, unit in (
+        ("Hit counts", [run.values.get("HITS_TOTAL") for run in history], ""),
+        ("Durations", [run.duration_s for run in history], " s"),
+    ):
+        known = [v for v in values if v]
+        centre = median(known) if known else 0
+        odd = [
+            run.id
+            for run, v in zip(history, values, strict=True)
+            if v and centre and max(v, centre) / min(v, centre) > COMPARABLE_RATIO
+        ]
+        if odd:
+            more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+            warnings.append(
+                f"{what} of {', '.join(odd[:3])}{more} differ more than {COMPARABLE_RATIO:g}x from the median"
+                f" ({num(centre)}{unit}): those runs did not do the same work."
+            )
+    return warnings
 
 
 # ---------------------------------------------------------------------------------------------
@@ -2027,8 +2513,8 @@ scenario (a launchable load profile) > test run (a "bench result": state and pro
 "bench report" summarises. To run a test: list_workspaces > list_projects > list_scenarios >
 run_scenario (costs credits: confirm with the user first) > wait_for_test. Past runs: list_tests.
 Results: get_test_metrics, get_test_transactions, assess_test (verdict and findings),
-compare_tests (two runs). These tools compute the statistics and verdicts: quote them rather than
-computing your own. Times are in ms, sizes in bytes, rates per second. Results carry OctoPerf UI
+compare_tests (two runs), analyze_trend (a scenario's history: slower since when?). These tools
+compute the statistics and verdicts: quote them rather than computing your own. Times are in ms, sizes in bytes, rates per second. Results carry OctoPerf UI
 links: give them to the user."""
 READ_ONLY_NOTE = " This server is read-only: it cannot launch or stop tests."
 
@@ -2070,9 +2556,10 @@ TOOLS = (
     (get_test_transactions, read("Per-transaction statistics"), False),
     (compare_tests, read("Compare two test runs"), False),
     (assess_test, read("Assess a test run"), False),
+    (analyze_trend, read("Scenario history"), False),
     (get_report, read("Bench report"), False),
 )
-PROMPTS = {"analyse_test": analyse_test, "compare_tests": compare_prompt}
+PROMPTS = {"analyse_test": analyse_test, "compare_tests": compare_prompt, "analyse_trend": trend_prompt}
 
 
 def compact_text(

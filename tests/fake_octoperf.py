@@ -228,6 +228,12 @@ class FakeOctoPerf:
         for run in self.summaries:
             self.answer("GET", f"/analysis/metrics/global/{run}", self.global_metrics)
 
+    def add_run(self, id: str, summary: dict[str, float], rows: list[dict[str, Any]], **fields: Any) -> None:
+        """Another FINISHED run (bench result, summary, table, global metrics) of scn-1."""
+        self.answer("GET", f"/runtime/bench-results/{id}", bench_result(id, "FINISHED", **fields))
+        self.answer("GET", f"/analysis/metrics/global/{id}", self.global_metrics)
+        self.summaries[id], self.tables[id] = summary, rows
+
     def answer(self, method: str, path: str, *answers: Answer) -> None:
         """Script a route: each request takes the next answer; the last one repeats."""
         self.routes[(method, path)] = list(answers)

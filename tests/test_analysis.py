@@ -342,7 +342,7 @@ async def test_assessing_a_run_with_200_transactions_stays_small(client, octoper
 
 async def test_the_prompts_name_the_tools_and_the_ids(client):
     prompts = {p.name: p for p in (await client.list_prompts()).prompts}
-    assert set(prompts) == {"analyse_test", "compare_tests"}
+    assert set(prompts) == {"analyse_test", "compare_tests", "analyse_trend"}
     assert [a.name for a in prompts["compare_tests"].arguments] == [
         "baseline_bench_result_id",
         "candidate_bench_result_id",

@@ -258,3 +258,25 @@ async def test_a_read_only_demo_cannot_launch(clock):
         names = [t.name for t in (await client.list_tools()).tools]
     assert len(names) == len(TOOLS) - 2
     assert "run_scenario" not in names
+
+
+async def test_the_checkout_history_shows_the_lasting_shift_the_outlier_and_the_newest_regression(clock):
+    async with demo(clock) as client:
+        trend = await ok(client, "analyze_trend", scenario_id="scn-checkout")
+        soak = await ok(client, "analyze_trend", scenario_id="scn-soak")
+    metrics = {m["metric"]: m for m in trend["metrics"]}
+    shifted = {c["bench_result_id"] for m in trend["metrics"] for c in m["change_points"]}
+    assert (trend["verdict"], trend["since"], trend["since_date"]) == (
+        "regression",
+        "br-checkout-r20",
+        "2026-11-14T10:00:00Z",
+    )
+    assert len(trend["run_ids"]) == 20
+    assert shifted == {"br-checkout-r11"}  # the lasting shift; not the outlier br-checkout-r06
+    assert metrics["avg_ms"]["change_points"][0]["change_percent"] > 10
+    assert metrics["p99_ms"]["verdict"] == metrics["error_percent"]["verdict"] == "worse"
+    assert [(t["name"], t["bench_result_id"]) for t in trend["transactions"]] == [
+        ("Search", "br-checkout-r11")
+    ]
+    assert "earlier lasting shift" in trend["headline"]
+    assert soak["verdict"] == "insufficient data"
