@@ -2514,8 +2514,8 @@ scenario (a launchable load profile) > test run (a "bench result": state and pro
 run_scenario (costs credits: confirm with the user first) > wait_for_test. Past runs: list_tests.
 Results: get_test_metrics, get_test_transactions, assess_test (verdict and findings),
 compare_tests (two runs), analyze_trend (a scenario's history: slower since when?). These tools
-compute the statistics and verdicts: quote them rather than computing your own. Times are in ms, sizes in bytes, rates per second. Results carry OctoPerf UI
-links: give them to the user."""
+compute the statistics and verdicts: quote them rather than computing your own. Times are in ms,
+sizes in bytes, rates per second. Results carry OctoPerf UI links: give them to the user."""
 READ_ONLY_NOTE = " This server is read-only: it cannot launch or stop tests."
 
 
