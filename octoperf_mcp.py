@@ -7,8 +7,8 @@
 
 `uv run octoperf_mcp.py` serves MCP on stdio; `--demo` on a simulated account; `--help` lists the
 flags and the OCTOPERF_* environment variables, which main() alone reads (see README.md).
-Layout, top to bottom: configuration, OctoPerf facts, HTTP layer, models, tools, demo account,
-server and command line.
+Layout, top to bottom: configuration, OctoPerf facts, HTTP layer, models, tools, statistics,
+views, demo account, server and command line.
 """
 
 import argparse
@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpx2
 from mcp import Client
+from mcp.server.apps import Apps
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.prompts import Prompt
@@ -2187,6 +2188,235 @@ def work_warnings(history: list[RunStats]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Views (MCP Apps): one HTML document, served as ui://octoperf/results.html, that hosts which
+# render MCP Apps (VS Code, Claude, ChatGPT, Cursor, Goose) show beside the results of
+# compare_tests, analyze_trend and assess_test. It draws inline SVG from the result's
+# structuredContent, follows the host's light or dark theme, and fetches nothing. Other clients
+# never read it: their results are the same.
+# ---------------------------------------------------------------------------------------------
+VIEW_URI = "ui://octoperf/results.html"
+VIEW_HTML = r"""<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>OctoPerf results</title>
+<style>
+:root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--muted:#5f6670;--grid:#d5d9de;--base:#9aa1ab;
+--worse:#c62828;--better:#2e7d32;--unchanged:#6b7280;--accent:#1565c0}
+@media (prefers-color-scheme:dark){:root:not([data-theme=light]){--fg:#e6e8eb;--bg:#17191d;--muted:#9aa0a8;
+--grid:#3a3f46;--base:#6b7280;--worse:#ef5350;--better:#66bb6a;--unchanged:#9aa0a8;--accent:#64b5f6}}
+:root[data-theme=dark]{--fg:#e6e8eb;--bg:#17191d;--muted:#9aa0a8;--grid:#3a3f46;--base:#6b7280;
+--worse:#ef5350;--better:#66bb6a;--unchanged:#9aa0a8;--accent:#64b5f6}
+body{margin:0;padding:12px;font:13px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);
+background:var(--bg)}
+h2{font-size:13px;margin:14px 0 4px}p{margin:4px 0}.muted{color:var(--muted)}
+.verdict{display:inline-block;padding:2px 8px;border-radius:10px;color:#fff;font-weight:600;
+background:var(--unchanged)}
+.verdict.regression,.verdict.fail,.verdict.worse{background:var(--worse)}
+.verdict.improvement,.verdict.pass,.verdict.better{background:var(--better)}
+.verdict.warning,.verdict.mixed{background:#b26a00}
+svg{display:block;overflow:visible}svg text{fill:var(--fg);font-size:11px}
+svg .small{fill:var(--muted);font-size:10px}
+.base{fill:var(--base)}.worse .cand{fill:var(--worse)}.better .cand{fill:var(--better)}
+.unchanged .cand,.na .cand{fill:var(--unchanged)}
+.worse .change{fill:var(--worse)}.better .change{fill:var(--better)}
+.line{fill:none;stroke:var(--accent);stroke-width:1.5}.run{fill:var(--accent)}
+.run.newest{fill:var(--bg);stroke:var(--accent);stroke-width:2.5}
+.axis{stroke:var(--grid)}.change-point line{stroke:var(--worse);stroke-dasharray:3 3}
+.change-point.better line{stroke:var(--better)}
+.change-point .mean{stroke:var(--muted);stroke-dasharray:1 2}
+table{border-collapse:collapse;width:100%}
+td,th{padding:2px 4px;text-align:right;border-bottom:1px solid var(--grid)}
+td:first-child,th:first-child{text-align:left;word-break:break-word}
+li.fail{color:var(--worse)}li.warning{color:#b26a00}
+</style></head>
+<body><main id="view"><p class="muted">Waiting for the result from the host...</p></main>
+<script>
+"use strict";
+// MCP Apps view (io.modelcontextprotocol/ui, spec 2026-01-26): JSON-RPC 2.0 over postMessage with
+// the host. The view asks ui/initialize, applies the host's theme from the answer, then says
+// ui/notifications/initialized; the host then sends ui/notifications/tool-result (a CallToolResult),
+// drawn here from its structuredContent alone: nothing is fetched.
+const PROTOCOL = "2026-01-26", waiting = {};
+let nextId = 1, shown = null;
+const post = (message) => window.parent.postMessage({jsonrpc: "2.0", ...message}, "*");
+function ask(method, params) {
+  const id = nextId++;
+  post({id, method, params});
+  return new Promise((resolve) => { waiting[id] = resolve; });
+}
+window.addEventListener("message", (event) => {
+  const m = event.data;
+  if (event.source !== window.parent || !m || m.jsonrpc !== "2.0") return;
+  if (m.method === undefined) {  // an answer to one of our requests
+    if (waiting[m.id]) { waiting[m.id](m.result || {}); delete waiting[m.id]; }
+    return;
+  }
+  if (m.method === "ui/notifications/tool-result") { shown = m.params; draw(); }
+  else if (m.method === "ui/notifications/host-context-changed") { theme(m.params); draw(); }
+  else if (m.id !== undefined) post(m.method === "ui/resource-teardown" ? {id: m.id, result: {}}
+    : {id: m.id, error: {code: -32601, message: "Method not found"}});
+});
+function theme(context) {
+  if (!context) return;
+  if (context.theme) document.documentElement.dataset.theme = context.theme;
+  const vars = (context.styles || {}).variables || {};
+  for (const name in vars) if (vars[name]) document.documentElement.style.setProperty(name, vars[name]);
+}
+const hello = {protocolVersion: PROTOCOL, appInfo: {name: "octoperf-mcp", version: "VERSION"},
+  appCapabilities: {}};
+ask("ui/initialize", hello).then((result) => {
+  theme(result.hostContext);
+  post({method: "ui/notifications/initialized", params: {}});
+});
+let drawnWidth = 0;  // redraw when the width changes, not when the drawing changes the height
+new ResizeObserver(() => { if (document.body.clientWidth !== drawnWidth) draw(); }).observe(document.body);
+
+// Drawing helpers: elements are built, never parsed from text, so no value can become markup.
+function el(tag, attrs, ...children) {
+  const node = tag.startsWith("svg:") ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4))
+    : document.createElement(tag);
+  for (const key in attrs || {}) if (attrs[key] !== undefined) node.setAttribute(key, attrs[key]);
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);  // text is appended as text
+  return node;
+}
+const fmt = (v) => v === null || v === undefined ? "n/a"
+  : Math.abs(v) >= 1000 ? Math.round(v).toLocaleString("en") : String(Math.round(v * 100) / 100);
+const pct = (v) => v === null || v === undefined ? "" : (v > 0 ? "+" : "") + v.toFixed(1) + " %";
+const day = (s) => s ? s.slice(0, 10) : "";
+const NAMES = {HITS_TOTAL: "hits", HITS_RATE: "hits/s", ERRORS_TOTAL: "errors", ERRORS_RATE: "errors/s",
+  ERRORS_PERCENT: "error %", RESPONSE_TIME_AVG: "average", RESPONSE_TIME_MEDIAN: "median",
+  RESPONSE_TIME_PERCENTILE_90: "p90", RESPONSE_TIME_PERCENTILE_95: "p95", RESPONSE_TIME_PERCENTILE_99: "p99",
+  THROUGHPUT_TOTAL: "received", THROUGHPUT_RATE: "received/s", avg_ms: "average", p95_ms: "p95",
+  p99_ms: "p99",
+  error_percent: "error %", hits_per_s: "hits/s"};
+const UNITS = {avg_ms: "ms", p95_ms: "ms", p99_ms: "ms", error_percent: "%", hits_per_s: "hits/s"};
+const name = (n) => NAMES[n] || n;
+const head = (d) => [el("p", {}, el("span", {class: "verdict " + d.verdict.replace(/\W/g, "-")}, d.verdict)),
+  ...(d.headline ? [el("p", {class: "headline"}, d.headline)] : [])];
+const titled = (label, unit) => unit && unit !== label ? `${label} (${unit})` : label;
+const item = (t, cls) => el("li", {class: cls ? cls(t) : ""}, typeof t === "string" ? t : t.detail);
+const list = (title, items, cls) => items && items.length
+  ? [el("h2", {}, title), el("ul", {}, ...items.map((t) => item(t, cls)))] : [];
+
+function draw() {
+  const view = document.getElementById("view"), d = shown && shown.structuredContent;
+  if (!shown) return;
+  drawnWidth = document.body.clientWidth;
+  const width = Math.max(280, view.clientWidth);
+  const text = ((shown.content || [])[0] || {}).text || "No structured result.";
+  view.replaceChildren(...(!d ? [el("p", {}, text)]
+    : d.run_ids ? trend(d, width) : d.sla ? scorecard(d, width) : comparison(d, width)));
+  const box = view.getBoundingClientRect();  // the drawing's own size, not the frame's
+  post({method: "ui/notifications/size-changed", params: {width: Math.ceil(box.right + 12),
+    height: Math.ceil(box.bottom + 12)}});
+}
+
+// compare_tests: each metric's baseline (grey) and candidate (coloured by verdict) bars, scaled per metric.
+function comparison(d, W) {
+  const rowH = 40, barW = W - 72;
+  const chart = el("svg:svg", {width: W, height: d.metrics.length * rowH, role: "img",
+    "aria-label": "Each metric in both runs"});
+  d.metrics.forEach((m, i) => {
+    const top = Math.max(Math.abs(m.baseline || 0), Math.abs(m.candidate || 0)) || 1;
+    const bar = (v) => Math.max(1, barW * Math.abs(v || 0) / top);
+    const where = {class: "metric " + m.verdict.replace("/", ""), "data-metric": m.name,
+      transform: `translate(0,${i * rowH})`};
+    chart.append(el("svg:g", where,
+      el("svg:text", {x: 0, y: 11}, titled(name(m.name), m.unit)),
+      el("svg:text", {x: W, y: 11, "text-anchor": "end", class: "change"},
+        `${pct(m.change_percent)} ${m.verdict}`),
+      el("svg:rect", {x: 0, y: 16, width: bar(m.baseline), height: 8, class: "base"}),
+      el("svg:rect", {x: 0, y: 26, width: bar(m.candidate), height: 8, class: "cand"}),
+      el("svg:text", {x: barW + 6, y: 24, class: "small"}, fmt(m.baseline)),
+      el("svg:text", {x: barW + 6, y: 34}, fmt(m.candidate))));
+  });
+  const row = (tag, cells) => el("tr", {}, ...cells.map((c) => el(tag, {}, c)));
+  const rows = (d.top_regressions || []).map((t) =>
+    row("td", [t.name, fmt(t.baseline_p95_ms), fmt(t.candidate_p95_ms), pct(t.change_percent)]));
+  const runs = `grey: baseline ${d.baseline.bench_result_id}, `
+    + `coloured: candidate ${d.candidate.bench_result_id}`;
+  return [...head(d), el("p", {class: "muted"}, runs), ...list("Warnings", d.warnings), chart,
+    ...(rows.length ? [el("h2", {}, "Most regressed transactions (p95, ms)"),
+      el("table", {}, row("th", ["transaction", "before", "after", "change"]), ...rows)] : [])];
+}
+
+// analyze_trend: a line per metric across the runs, the newest run ringed, change points dashed
+// with their before and after means.
+function trend(d, W) {
+  const H = 130, L = 48, R = 10, T = 20, B = 24, n = d.run_ids.length;
+  const charts = d.metrics.map((m) => {
+    const known = m.values.filter((v) => v !== null);
+    if (!known.length) return el("p", {class: "muted"}, `${name(m.metric)}: no values`);
+    let lo = Math.min(...known), hi = Math.max(...known);
+    for (const c of m.change_points) {
+      lo = Math.min(lo, c.before, c.after);
+      hi = Math.max(hi, c.before, c.after);
+    }
+    const span = hi - lo || Math.abs(hi) || 1; lo -= span * 0.08; hi += span * 0.08;
+    const x = (i) => L + (n > 1 ? i * (W - L - R) / (n - 1) : (W - L - R) / 2);
+    const y = (v) => T + (hi - v) * (H - T - B) / (hi - lo);
+    const points = m.values.map((v, i) => v === null ? null : [x(i), y(v), i, v]).filter(Boolean);
+    const svg = el("svg:svg", {width: W, height: H, class: "metric-trend", "data-metric": m.metric,
+      role: "img", "aria-label": `${name(m.metric)} across ${n} runs`},
+      el("svg:text", {x: 0, y: 12}, `${titled(name(m.metric), UNITS[m.metric])}: newest ${m.verdict}`
+        + (m.latest_change_percent === null ? "" : ` (${pct(m.latest_change_percent)} vs segment median)`)
+        + (m.drift_percent === null ? "" : `, drift ${pct(m.drift_percent)}`)),
+      el("svg:line", {x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis"}),
+      el("svg:text", {x: L - 4, y: y(hi) + 8, "text-anchor": "end", class: "small"}, fmt(hi)),
+      el("svg:text", {x: L - 4, y: y(lo), "text-anchor": "end", class: "small"}, fmt(lo)),
+      el("svg:text", {x: L, y: H - 6, class: "small"}, day(d.run_dates[0])),
+      el("svg:text", {x: W - R, y: H - 6, "text-anchor": "end", class: "small"}, day(d.run_dates[n - 1])),
+      el("svg:polyline", {class: "line", points: points.map((p) => `${p[0]},${p[1]}`).join(" ")}));
+    const cuts = [0, ...m.change_points.map((c) => d.run_ids.indexOf(c.bench_result_id)), n - 1];
+    m.change_points.forEach((c, k) => {
+      const at = cuts[k + 1], good = c.after < c.before === (m.metric !== "hits_per_s");
+      const marker = {class: "change-point " + (good ? "better" : "worse"), "data-run": c.bench_result_id};
+      svg.append(el("svg:g", marker,
+        el("svg:line", {x1: x(at), x2: x(at), y1: T, y2: H - B}),
+        el("svg:line", {x1: x(cuts[k]), x2: x(at), y1: y(c.before), y2: y(c.before), class: "mean"}),
+        el("svg:line", {x1: x(at), x2: x(cuts[k + 2]), y1: y(c.after), y2: y(c.after), class: "mean"}),
+        el("svg:text", {x: x(at) > W / 2 ? x(at) - 3 : x(at) + 3, y: T + 10, class: "small",
+          "text-anchor": x(at) > W / 2 ? "end" : "start"},
+          `${fmt(c.before)} → ${fmt(c.after)} (${pct(c.change_percent)})`)));
+    });
+    for (const [px, py, i, v] of points) {
+      const newest = i === n - 1, tip = `${d.run_ids[i]} ${day(d.run_dates[i])}: ${fmt(v)}`;
+      svg.append(el("svg:circle", {cx: px, cy: py, r: newest ? 4.5 : 2.5,
+        class: newest ? "run newest" : "run",
+        "data-run": d.run_ids[i]}, el("svg:title", {}, tip)));
+    }
+    return svg;
+  });
+  const shifts = (d.transactions || []).map((t) => `${t.name}: p95 ${fmt(t.before_p95_ms)} → `
+    + `${fmt(t.after_p95_ms)} ms (${pct(t.change_percent)}) at ${t.bench_result_id}`);
+  const about = `${n} runs of ${d.scenario_id}`
+    + (d.since ? `, since ${d.since} (${day(d.since_date)})` : "");
+  return [...head(d), el("p", {class: "muted"}, about), ...list("Warnings", d.warnings), ...charts,
+    ...list("Transactions whose p95 shifted", shifts), ...list("Left out", d.left_out)];
+}
+
+// assess_test: each SLA limit as observed against limit, then the findings by level.
+function scorecard(d, W) {
+  const rowH = 34, barW = W - 90;
+  const chart = el("svg:svg", {width: W, height: d.sla.length * rowH, role: "img", "aria-label": "SLA"});
+  d.sla.forEach((c, i) => {
+    const top = Math.max(c.limit, c.observed || 0) || 1, at = barW * c.limit / top;
+    const cls = c.result === "FAIL" ? "worse" : c.result === "PASS" ? "better" : "unchanged";
+    chart.append(el("svg:g", {class: "criterion " + cls, transform: `translate(0,${i * rowH})`},
+      el("svg:text", {x: 0, y: 11}, `${c.name}: ${fmt(c.observed)} of ${fmt(c.limit)}`),
+      el("svg:text", {x: W, y: 11, "text-anchor": "end", class: "change"},
+        `${c.result}, margin ${fmt(c.margin)}`),
+      el("svg:rect", {x: 0, y: 16, width: Math.max(1, barW * (c.observed || 0) / top), height: 10,
+        class: "cand"}),
+      el("svg:line", {x1: at, x2: at, y1: 13, y2: 29, class: "axis", "stroke-width": 2})));
+  });
+  return [...head(d), el("p", {class: "muted"}, `${d.bench_result_id} (${d.state})`),
+    ...(d.sla.length ? [el("h2", {}, "SLA"), chart] : []), ...list("Findings", d.findings, (f) => f.level)];
+}
+</script></body></html>
+"""
+
+
+# ---------------------------------------------------------------------------------------------
 # Demo account (--demo): a simulated OctoPerf behind an httpx2.MockTransport. It speaks the REST
 # shapes above, so every tool runs its real code, offline and without a key. Its history is
 # generated from fixed seeds; the runs a user launches (and stops) are kept in a small state
@@ -2559,6 +2789,7 @@ TOOLS = (
     (analyze_trend, read("Scenario history"), False),
     (get_report, read("Bench report"), False),
 )
+VIEWED = {compare_tests, analyze_trend, assess_test}  # the tools whose results the view draws
 PROMPTS = {"analyse_test": analyse_test, "compare_tests": compare_prompt, "analyse_trend": trend_prompt}
 
 
@@ -2679,6 +2910,15 @@ def build_server(
     def lifespan(_server: MCPServer) -> Any:
         return connect(settings, transport, sleep, clock)
 
+    apps = Apps()  # advertises MCP Apps and serves the view
+    apps.add_html_resource(
+        VIEW_URI,
+        VIEW_HTML.replace("VERSION", __version__),
+        name="octoperf-results",
+        title="OctoPerf results",
+        description="Charts of compare_tests, analyze_trend and assess_test results.",
+    )
+
     server = Server(
         "octoperf",
         version=__version__,
@@ -2686,6 +2926,7 @@ def build_server(
         + prose(INSTRUCTIONS)
         + (READ_ONLY_NOTE if settings.read_only else ""),
         lifespan=lifespan,
+        extensions=[apps],
     )
     for tool, annotations, acts in TOOLS:
         if not (acts and settings.read_only):
@@ -2693,6 +2934,7 @@ def build_server(
                 compact_text(tool, DEMO_NOTE if settings.demo else None),
                 description=prose(tool.__doc__),
                 annotations=annotations,
+                meta={"ui": {"resourceUri": VIEW_URI}} if tool in VIEWED else None,
             )
     for name, prompt in PROMPTS.items():
         server.add_prompt(Prompt.from_function(prompt, name=name, description=prose(prompt.__doc__)))
