@@ -26,7 +26,9 @@ HERE = Path(__file__).parent
 SCRIPT = HERE.parent / "octoperf_mcp.py"
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 from fake_octoperf import KEY, FakeOctoPerf  # noqa: E402
-from support import connect  # noqa: E402
+from support import connect, synthetic_history  # noqa: E402
+
+from octoperf_mcp import analyse  # noqa: E402
 
 QUICK = "--quick" in sys.argv
 CALLS = 200 if QUICK else 1_000
@@ -130,13 +132,12 @@ async def measure(url: str) -> list[tuple[str, str]]:
             size = len(json.dumps(listing, separators=(",", ":")))
             rows.append(("tools/list", f"{len(tools)} tools, {size:,} bytes ({size // len(tools):,} a tool)"))
 
-            # The same two requests get_test_status makes, straight to the fake with httpx2.
+            # The request get_test_status makes of a FINISHED run, straight to the fake with httpx2.
             headers = {"Authorization": f"Bearer {KEY}"}
             async with httpx2.AsyncClient(base_url=url, headers=headers) as http:
 
                 async def by_hand():
                     (await http.get("/runtime/bench-results/br-1")).json()
-                    (await http.get("/runtime/bench-results/progress/br-1")).json()
 
                 async def by_tool():
                     result = await client.call_tool("get_test_status", STATUS)
@@ -153,7 +154,7 @@ async def measure(url: str) -> list[tuple[str, str]]:
                 (f"`get_test_status` over MCP, {CALLS:,} calls", f"p50 {p50:.2f} ms, p99 {p99:.2f} ms")
             )
             rows.append(
-                (f"its 2 HTTP requests with httpx2, {CALLS:,} times", f"p50 {h50:.2f} ms, p99 {h99:.2f} ms")
+                (f"its HTTP request with httpx2, {CALLS:,} times", f"p50 {h50:.2f} ms, p99 {h99:.2f} ms")
             )
             rows.append(("overhead over stdio (p50)", f"{p50 - h50:.2f} ms ({p50 / h50:.2f}x)"))
             async with connect(FakeOctoPerf()) as in_process:  # no pipes, no sockets: the code alone
@@ -222,6 +223,16 @@ async def measure(url: str) -> list[tuple[str, str]]:
                 result = await client.call_tool(tool_name, arguments)
                 assert not result.is_error, result.content
                 rows.append((f"result of `{tool_name}`", f"{len(result.content[0].text):,} bytes"))
+    for runs in (20, 50):  # the statistics alone, on a synthetic history with a lasting shift
+        history = synthetic_history(runs, 200)
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            trend = analyse("scn-1", history, 10, [], [], "seconds, checked on br-0")
+            times.append(time.perf_counter() - started)
+        size = len(json.dumps(trend.model_dump(mode="json"), separators=(",", ":")))
+        rows.append((f"`analyze_trend` analysis, {runs} runs x 200 transactions (median of 5)",
+                     f"{statistics.median(times) * 1000:.0f} ms, result {size:,} bytes"))  # fmt: skip
     return rows
 
 

@@ -1,12 +1,14 @@
-"""Helpers to talk to the server through a real in-memory MCP client."""
+"""Helpers to talk to the server through a real in-memory MCP client, and test data."""
 
+import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
 from fake_octoperf import BASE, KEY, FakeOctoPerf
 from mcp import Client
 
-from octoperf_mcp import Settings, build_server
+from octoperf_mcp import RunStats, Settings, Transaction, build_server
 
 
 def connect(octoperf: FakeOctoPerf, settings: Settings | None = None) -> Client:
@@ -31,3 +33,29 @@ async def fail(client: Client, tool: str, **arguments: Any) -> str:
     result = await client.call_tool(tool, arguments)
     assert result.is_error, result.structured_content
     return result.content[0].text.removeprefix(f"Error executing tool {tool}: ")
+
+
+def synthetic_history(runs: int, transactions: int) -> list[RunStats]:
+    """Runs a day apart whose average, and one transaction's p95, get 30 % slower two thirds in."""
+    rng = random.Random(1)
+    found = []
+    for i in range(runs):
+        shift = 1.3 if i >= runs * 2 // 3 else 1.0
+        rows = [
+            Transaction(name=f"GET /shop/page-{k}", hits=1000, errors=0, error_percent=0.0, avg_ms=100.0,
+                        p90_ms=150.0, p95_ms=200.0 * (shift if k == 7 else 1) * rng.uniform(0.95, 1.05),
+                        p99_ms=300.0)
+            for k in range(transactions)
+        ]  # fmt: skip
+        values = {
+            "RESPONSE_TIME_AVG": 250 * shift * rng.uniform(0.95, 1.05),
+            "RESPONSE_TIME_PERCENTILE_95": 500 * rng.uniform(0.95, 1.05),
+            "RESPONSE_TIME_PERCENTILE_99": 900 * rng.uniform(0.9, 1.1),
+            "ERRORS_PERCENT": rng.uniform(0, 0.3),
+            "HITS_RATE": 200 * rng.uniform(0.98, 1.02),
+            "HITS_TOTAL": 120_000,
+        }
+        found.append(
+            RunStats(f"br-{i}", datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=i), 600, values, rows)
+        )
+    return found

@@ -3,18 +3,15 @@
 import json
 import random
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fake_octoperf import BASELINE, DAY, T0, FakeOctoPerf, bench_report, table
-from support import fail, ok
+from support import fail, ok, synthetic_history
 
 from octoperf_mcp import (
     MIN_SEGMENT,
     PERMUTATIONS,
     SIGNIFICANCE,
-    RunStats,
-    Transaction,
     analyse,
     change_points,
     drift_of,
@@ -102,33 +99,8 @@ def test_change_points_agree_with_mongodbs_e_divisive(name):
 
 
 # Cost and size: figures are benchmarks; these only guard the order of magnitude.
-def history(runs: int, transactions: int) -> list[RunStats]:
-    rng = random.Random(1)
-    found = []
-    for i in range(runs):
-        shift = 1.3 if i >= runs * 2 // 3 else 1.0
-        rows = [
-            Transaction(name=f"GET /shop/page-{k}", hits=1000, errors=0, error_percent=0.0, avg_ms=100.0,
-                        p90_ms=150.0, p95_ms=200.0 * (shift if k == 7 else 1) * rng.uniform(0.95, 1.05),
-                        p99_ms=300.0)
-            for k in range(transactions)
-        ]  # fmt: skip
-        values = {
-            "RESPONSE_TIME_AVG": 250 * shift * rng.uniform(0.95, 1.05),
-            "RESPONSE_TIME_PERCENTILE_95": 500 * rng.uniform(0.95, 1.05),
-            "RESPONSE_TIME_PERCENTILE_99": 900 * rng.uniform(0.9, 1.1),
-            "ERRORS_PERCENT": rng.uniform(0, 0.3),
-            "HITS_RATE": 200 * rng.uniform(0.98, 1.02),
-            "HITS_TOTAL": 120_000,
-        }
-        found.append(
-            RunStats(f"br-{i}", datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=i), 600, values, rows)
-        )
-    return found
-
-
 def test_fifty_runs_of_200_transactions_are_analysed_in_well_under_a_few_seconds_into_under_6_kb():
-    runs = history(50, 200)
+    runs = synthetic_history(50, 200)
     started = time.perf_counter()
     trend = analyse("scn-1", runs, 10, [], [], "seconds, checked on br-0")
     elapsed = time.perf_counter() - started
@@ -140,7 +112,7 @@ def test_fifty_runs_of_200_transactions_are_analysed_in_well_under_a_few_seconds
 
 
 def test_fewer_than_five_usable_runs_is_insufficient_data():
-    trend = analyse("scn-1", history(4, 3), 10, [], [], None)
+    trend = analyse("scn-1", synthetic_history(4, 3), 10, [], [], None)
     assert (trend.verdict, trend.since) == ("insufficient data", None)
     assert trend.headline == "insufficient data: 4 usable runs, 5 needed"
 
