@@ -2130,9 +2130,14 @@ def verdict_of_history(
     if worse or better:
         verdict, since = ("regression" if worse else "improvement"), ids[-1]
         evidence = [
-            f"newest run {metric} {num(latest)} vs median {num(centre)} {UNIT_OF[metric]} of the {n} runs"
-            f" before it{'' if relative(centre, latest) is None else f' ({relative(centre, latest):+.1f} %)'}"
-            for _, metric, centre, latest, n in (worse or better)[:3]
+            "newest run against its segment's median: "
+            + ", ".join(
+                f"{metric} {num(latest)} vs {num(centre)} {UNIT_OF[metric]}"
+                + ("" if relative(centre, latest) is None else f" ({relative(centre, latest):+.1f} %)")
+                for _, metric, centre, latest, _ in sorted(
+                    worse or better, key=lambda move: -abs(relative(move[2], move[3]) or 0)
+                )[:3]
+            )
         ]
     elif at_last:
         verdict, since = ("regression" if worse_last else "improvement"), ids[last]  # type: ignore[index]
