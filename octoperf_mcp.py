@@ -24,7 +24,6 @@ import random
 import re
 import signal
 import socket
-import statistics
 import sys
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from statistics import fmean, median
 from typing import Annotated, Any, Literal, NoReturn, TypeVar, get_origin
 from urllib.parse import urlsplit
 
@@ -1891,10 +1891,6 @@ def change_points(values: Sequence[float]) -> dict[int, float]:
         found[best[1]] = round((stronger + 1) / (PERMUTATIONS + 1), 3)
 
 
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
-
-
 def relative(before: float, after: float) -> float | None:
     return None if before == 0 else round((after - before) / abs(before) * 100, 1)
 
@@ -1922,7 +1918,7 @@ def shifts(metric: str, values: Sequence[float], tolerance: float) -> list[tuple
     reported = []
     for prev, at, nxt in zip(bounds, bounds[1:], bounds[2:], strict=False):
         before, after = values[prev:at], values[at:nxt]
-        mean_before, mean_after = statistics.fmean(before), statistics.fmean(after)
+        mean_before, mean_after = fmean(before), fmean(after)
         same_way = direction(metric, mean_before, mean_after) == direction(
             metric, median(before), median(after)
         )
@@ -2078,7 +2074,7 @@ def transaction_shifts(history: list[RunStats], tolerance: float) -> list[Transa
         values = [v for _, v in points]
         if stats := split_stats(values):
             tau = max(stats)[1]
-            change = relative(statistics.fmean(values[:tau]), statistics.fmean(values[tau:]))
+            change = relative(fmean(values[:tau]), fmean(values[tau:]))
             if change is not None and abs(change) >= tolerance:
                 screened.append((abs(change), name))
     found = []
