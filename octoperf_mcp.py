@@ -294,6 +294,11 @@ def retry_delay(response: httpx2.Response | None, attempt: int) -> float:
         return BACKOFF_S * 2**attempt
 
 
+def http_status(error: ToolError) -> str:
+    """The "HTTP nnn" an error sentence names, for a one-line report."""
+    return next(iter(re.findall(r"HTTP \d{3}", str(error))), "no answer")
+
+
 @cache
 def adapter(into: Any) -> TypeAdapter:
     """One validator per result type, built on first use rather than on every request."""
@@ -938,7 +943,7 @@ async def bench_result(api: OctoPerf, bench_result_id: str) -> Entity:
     return await api.get(Entity, "/runtime/bench-results/{bench_result_id}", bench_result_id=bench_result_id)
 
 
-async def progress_of_run(api: OctoPerf, bench_result_id: str, state: str) -> float | None:
+async def percent_done(api: OctoPerf, bench_result_id: str, state: str) -> float | None:
     """Progress as OctoPerf's plugins read it: asked only while RUNNING, where a failed or empty
     answer is null, never an error; 0 before RUNNING, 100 once FINISHED, else null."""
     if state != "RUNNING":
@@ -959,7 +964,7 @@ async def status_of(api: OctoPerf, bench_result_id: str) -> TestStatus:
         state=state,
         meaning=STATES.get(state, "not a documented OctoPerf state; treat the test as not finished"),
         finished=state in FINISHED_STATES,
-        progress_percent=await progress_of_run(api, bench_result_id, state),
+        progress_percent=await percent_done(api, bench_result_id, state),
         created=result.created,
         last_modified=result.last_modified,
         elapsed_s=elapsed_s(result),
@@ -978,7 +983,7 @@ POLL_NEAR_END_S = 5.0  # from 90 % progress on
 WAIT_S = 50  # wait_for_test's default: most clients cut a tool call at 60 s
 
 
-def progress_of(status: TestStatus) -> float | None:
+def mcp_progress(status: TestStatus) -> float | None:
     """The MCP progress value of a status, which must increase with each notification of one
     call: the start-up stage (0-4 of 100) before RUNNING, OctoPerf's percentage while RUNNING
     (5 to 99), 100 once ended; None (no notification) for a state OctoPerf does not document."""
@@ -1009,7 +1014,7 @@ async def wait_for_test(
     while True:
         status = await status_of(api, bench_result_id)
         waited = api.clock() - start
-        value = progress_of(status)
+        value = mcp_progress(status)
         if value is not None and value > shown:  # a state change rides in the message
             percent = "" if status.progress_percent is None else f", {status.progress_percent:.0f} %"
             since = "" if status.elapsed_s is None else f", {status.elapsed_s} s since start"
@@ -1222,8 +1227,9 @@ async def read_times(api: OctoPerf, bench_result_id: str, summary_avg: float | N
         try:
             found = await api.get(GlobalMetrics, GLOBAL_METRICS, bench_result_id=bench_result_id)
         except ToolError as error:
-            status = next(iter(re.findall(r"HTTP \d{3}", str(error))), "no answer")
-            return TimeUnit(source=f"seconds, assumed (global metrics of {bench_result_id}: {status})")
+            return TimeUnit(
+                source=f"seconds, assumed (global metrics of {bench_result_id}: {http_status(error)})"
+            )
         elapsed = next((m for m in found.metrics if m.name.strip().lower() == "avg elapsed"), None)
         if (ms := ms_per_unit(summary_avg, elapsed)) is None:
             return TimeUnit(source=f"seconds, assumed ({bench_result_id}'s global metrics do not tell)")
@@ -1891,16 +1897,12 @@ def change_points(values: Sequence[float]) -> dict[int, float]:
         found[best[1]] = round((stronger + 1) / (PERMUTATIONS + 1), 3)
 
 
-def relative(before: float, after: float) -> float | None:
-    return None if before == 0 else round((after - before) / abs(before) * 100, 1)
-
-
 def moved(metric: str, before: float, after: float, tolerance: float, share: float = 1.0) -> bool:
     """Whether a move is large enough to report: `share` of the tolerance in % (error %: of
     ERROR_POINTS percentage points). A move from zero always is."""
     if metric == "error_percent":
         return abs(after - before) >= share * ERROR_POINTS
-    change = relative(before, after)
+    change = change_percent(before, after)
     return after != before if change is None else abs(change) >= share * tolerance
 
 
@@ -1961,7 +1963,7 @@ def latest_against_segment(
         if noisy or not moved(metric, centre, latest, tolerance)
         else direction(metric, centre, latest)
     )
-    return centre, verdict, relative(centre, latest)
+    return centre, verdict, change_percent(centre, latest)
 
 
 @dataclass
@@ -2011,7 +2013,7 @@ def analyse(
                     created=dates[index[at]],
                     before=round(b, 2),
                     after=round(a, 2),
-                    change_percent=relative(b, a),
+                    change_percent=change_percent(b, a),
                     p_value=p,
                 )
                 for at, b, a, p in found
@@ -2074,14 +2076,14 @@ def transaction_shifts(history: list[RunStats], tolerance: float) -> list[Transa
         values = [v for _, v in points]
         if stats := split_stats(values):
             tau = max(stats)[1]
-            change = relative(fmean(values[:tau]), fmean(values[tau:]))
+            change = change_percent(fmean(values[:tau]), fmean(values[tau:]))
             if change is not None and abs(change) >= tolerance:
                 screened.append((abs(change), name))
     found = []
     for _, name in sorted(screened, reverse=True)[:SCREENED]:
         points = series[name]
         if reported := shifts("p95_ms", [v for _, v in points], tolerance):
-            at, before, after, p = max(reported, key=lambda r: abs(relative(r[1], r[2]) or 0))
+            at, before, after, p = max(reported, key=lambda r: abs(change_percent(r[1], r[2]) or 0))
             run = history[points[at][0]]
             found.append(
                 TransactionShift(
@@ -2089,7 +2091,7 @@ def transaction_shifts(history: list[RunStats], tolerance: float) -> list[Transa
                     bench_result_id=run.id,
                     before_p95_ms=round(before, 1),
                     after_p95_ms=round(after, 1),
-                    change_percent=relative(before, after),
+                    change_percent=change_percent(before, after),
                     p_value=p,
                 )
             )
@@ -2113,7 +2115,7 @@ def verdict_of_history(
     recent change point (worse before better); else a drift; else stable."""
 
     def shift(i: int, metric: str, before: float, after: float) -> str:
-        change = relative(before, after)
+        change = change_percent(before, after)
         return f"{metric} {num(before)} -> {num(after)} {UNIT_OF[metric]} at {ids[i]}" + (
             "" if change is None else f" ({change:+.1f} %)"
         )
@@ -2129,9 +2131,13 @@ def verdict_of_history(
             "newest run against its segment's median: "
             + ", ".join(
                 f"{metric} {num(latest)} vs {num(centre)} {UNIT_OF[metric]}"
-                + ("" if relative(centre, latest) is None else f" ({relative(centre, latest):+.1f} %)")
+                + (
+                    ""
+                    if change_percent(centre, latest) is None
+                    else f" ({change_percent(centre, latest):+.1f} %)"
+                )
                 for _, metric, centre, latest, _ in sorted(
-                    worse or better, key=lambda move: -abs(relative(move[2], move[3]) or 0)
+                    worse or better, key=lambda move: -abs(change_percent(move[2], move[3]) or 0)
                 )[:3]
             )
         ]
@@ -2153,7 +2159,9 @@ def verdict_of_history(
         evidence.append(
             "earlier lasting shift: "
             + shift(
-                *max((s for s in earlier if s[0] == recent), key=lambda s: abs(relative(s[2], s[3]) or 0))
+                *max(
+                    (s for s in earlier if s[0] == recent), key=lambda s: abs(change_percent(s[2], s[3]) or 0)
+                )
             )
         )
     if transactions:
@@ -2865,11 +2873,12 @@ class Server(MCPServer):
         return [tool.model_copy(update={"input_schema": portable(tool.input_schema)}) for tool in tools]
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        said = f"Error executing tool {name}: "  # the SDK's prefix of every tool error
         tool = next((tool for tool in await super().list_tools() if tool.name == name), None)
         takes = tool.input_schema.get("properties", {}) if tool else {}
         if tool and (unknown := [arg for arg in arguments if arg not in takes]):
             raise ToolError(
-                f"Error executing tool {name}: {', '.join(unknown)} is not a parameter of {name};"
+                f"{said}{', '.join(unknown)} is not a parameter of {name};"
                 f" it takes {', '.join(takes) or 'none'}."
             )
         try:
@@ -2877,8 +2886,9 @@ class Server(MCPServer):
         except ToolError as error:
             if not isinstance(invalid := error.__cause__, ValidationError):
                 raise
-            problems = " ".join(dict.fromkeys(argument_problem(e) for e in invalid.errors()))
-            raise ToolError(f"Error executing tool {name}: {problems}") from invalid
+            raise ToolError(
+                said + " ".join(dict.fromkeys(map(argument_problem, invalid.errors())))
+            ) from invalid
 
 
 @asynccontextmanager
@@ -2980,10 +2990,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--check", action="store_true", help="call list_workspaces once, say whether it works, and exit")
     add("--version", action="version", version=f"octoperf-mcp {__version__}")
     return parser.parse_args(argv)
-
-
-def http_status(error: ToolError) -> str:
-    return next(iter(re.findall(r"HTTP \d{3}", str(error))), "no answer")
 
 
 async def assumptions(api: OctoPerf, workspace_id: str) -> list[str]:
