@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import anyio
@@ -246,12 +247,57 @@ def start(*argv: str, env: dict[str, str] | None = None, **options) -> subproces
     )
 
 
-def read_line(stream, timeout: float = 30) -> str:
-    """The next line of a child's stream, or '' when none comes in time."""
-    import select
+class Lines:
+    """A child's text stream, read line by line by a thread of its own, so that a line already in
+    the stream's buffer is seen and every wait has a deadline that fails with what was read."""
 
-    ready, _, _ = select.select([stream], [], [], timeout)
-    return stream.readline() if ready else ""
+    def __init__(self, stream) -> None:
+        self.seen: list[str] = []
+        self.changed = threading.Condition()
+        threading.Thread(target=self.pump, args=(stream,), daemon=True).start()
+
+    def pump(self, stream) -> None:
+        for line in iter(stream.readline, ""):
+            with self.changed:
+                self.seen.append(line)
+                self.changed.notify_all()
+        with self.changed:
+            self.seen.append(EOF)
+            self.changed.notify_all()
+
+    def expect(self, text: str, timeout: float = 30) -> str:
+        """The first line holding text; fails the test with every line read when none comes in time."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not (found := [line for line in self.seen if text in line]):
+                left = deadline - time.monotonic()
+                if left <= 0 or EOF in self.seen:
+                    pytest.fail(f"no line with {text!r} within {timeout} s; the child wrote: {self.seen!r}")
+                self.changed.wait(left)
+        return found[0]
+
+    def rest(self, timeout: float = 20) -> str:
+        """Everything the child wrote, once its stream ends (or what came within timeout)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while EOF not in self.seen and (left := deadline - time.monotonic()) > 0:
+                self.changed.wait(left)
+            return "".join(line for line in self.seen if line is not EOF)
+
+
+EOF = "<end of stream>"
+
+
+def test_a_wait_for_a_line_that_never_comes_fails_in_time_with_what_the_child_wrote():
+    talks_then_sleeps = "import sys, time; print('hello', file=sys.stderr); time.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", talks_then_sleeps], stderr=subprocess.PIPE, text=True)
+    started = time.monotonic()
+    try:
+        with pytest.raises(pytest.fail.Exception, match=r"no line with 'Uvicorn running' within 1 s.*hello"):
+            Lines(child.stderr).expect("Uvicorn running", timeout=1)
+    finally:
+        child.kill()
+    assert time.monotonic() - started < 10
 
 
 def test_in_a_terminal_stdio_mode_says_it_waits_for_a_client_and_ctrl_c_exits_quietly(tmp_path):
@@ -259,8 +305,9 @@ def test_in_a_terminal_stdio_mode_says_it_waits_for_a_client_and_ctrl_c_exits_qu
 
     terminal, child_end = pty.openpty()
     server = start("--demo", env={"XDG_STATE_HOME": str(tmp_path)}, stdin=child_end, stdout=subprocess.PIPE)
+    stderr = Lines(server.stderr)
     try:
-        line = read_line(server.stderr)
+        line = stderr.expect("octoperf-mcp: ")
         server.send_signal(signal.SIGINT)
         server.wait(20)
     finally:
@@ -270,7 +317,7 @@ def test_in_a_terminal_stdio_mode_says_it_waits_for_a_client_and_ctrl_c_exits_qu
     assert line.startswith("octoperf-mcp: serving MCP on stdio and waiting for an MCP client")
     assert "--check" in line and "Inspector" in line and "Ctrl-C" in line
     assert server.returncode == 130
-    assert server.stderr.read() == ""
+    assert stderr.rest() == line
     assert server.stdout.read() == ""
 
 
@@ -278,17 +325,17 @@ def test_over_http_the_start_line_names_the_full_url_and_ctrl_c_exits_quietly(tm
     port = free_port()
     server = start("--demo", "--transport", "streamable-http", "--port", str(port),
                    env={"XDG_STATE_HOME": str(tmp_path)}, stdout=subprocess.DEVNULL)  # fmt: skip
+    stderr = Lines(server.stderr)
     try:
-        line = read_line(server.stderr)
-        while "Uvicorn running" not in read_line(server.stderr):
-            pass
+        line = stderr.expect("octoperf-mcp: ")
+        stderr.expect("Uvicorn running")
         server.send_signal(signal.SIGINT)
         server.wait(20)
     finally:
         server.kill()
     assert line == f"octoperf-mcp: serving MCP at http://127.0.0.1:{port}/mcp\n"
     assert server.returncode == 130
-    assert "Traceback" not in server.stderr.read()
+    assert "Traceback" not in stderr.rest()
 
 
 def test_a_port_in_use_is_one_line_and_status_2(capsys):
@@ -327,10 +374,10 @@ async def test_over_http_a_cancelled_wait_stops_polling_octoperf_within_one_poll
         "clientInfo": {"name": "ts-like", "version": "0"},
     }
     wait = {"name": "wait_for_test", "arguments": {"bench_result_id": "br-2"}, "_meta": {"progressToken": 1}}
+    stderr = Lines(server.stderr)
     try:
+        stderr.expect("Uvicorn running")
         with anyio.fail_after(60):
-            while "Uvicorn running" not in read_line(server.stderr):
-                pass
             url = f"http://127.0.0.1:{port}/mcp"
             async with httpx2.AsyncClient(headers=headers, timeout=None) as http:
 
