@@ -32,8 +32,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from statistics import fmean, median
-from typing import Annotated, Any, Literal, NoReturn, TypeVar, get_origin
+from statistics import median
+from typing import Annotated, Any, Literal, NamedTuple, NoReturn, TypeVar, get_origin
 from urllib.parse import urlsplit
 
 import anyio
@@ -749,8 +749,8 @@ class Report(Out):
 class ChangePoint(Out):
     bench_result_id: str
     created: datetime | None
-    before: float = Field(description="Mean back to the previous change point.")
-    after: float = Field(description="Mean up to the next one.")
+    before: float = Field(description="Median back to the previous change point.")
+    after: float = Field(description="Median up to the next one.")
     change_percent: float | None
     p_value: float
 
@@ -1249,6 +1249,23 @@ async def summary_of(api: OctoPerf, bench_result_id: str, ids: Sequence[str]) ->
     return [to_metric(m, got.get(m), unit.ms) for m in ids], unit.source
 
 
+NO_DATA = (
+    "no data (0 hits): OctoPerf answers zeros for a run kept in an old data format; open its report"
+    " in OctoPerf and update the report's data"
+)
+
+
+def has_data(values: Mapping[str, float | None]) -> bool:
+    """A run with 0 hits, or nothing but zeros, has no data: never a zero to average or compare."""
+    return values.get("HITS_TOTAL") != 0 and any(values.values())
+
+
+def require_data(run: Entity, values: Mapping[str, float | None]) -> None:
+    """A FINISHED run with no data is said so, not read as zeros."""
+    if run.state == "FINISHED" and not has_data(values):
+        raise ToolError(f"{run.id} is {run.state} but has {NO_DATA}, then ask again.")
+
+
 async def get_test_metrics(
     bench_result_id: BenchResultId,
     ctx: Context,
@@ -1263,8 +1280,13 @@ async def get_test_metrics(
     """Summary statistics of a test run (HTTP requests only), each with value and
     unit: times in ms, sizes in bytes, rates per second. Final once the test has finished.
     Read-only, 1-2 API requests."""
-    found, unit = await summary_of(api_of(ctx), bench_result_id, metric_ids(metrics))
-    return Metrics(bench_result_id=bench_result_id, metrics=found, time_unit=unit)
+    api, ids = api_of(ctx), metric_ids(metrics)
+    found, unit = await summary_of(api, bench_result_id, list(dict.fromkeys([*ids, "HITS_TOTAL"])))
+    if not has_data(values := {m.name: m.value for m in found}):
+        require_data(await bench_result(api, bench_result_id), values)
+    return Metrics(
+        bench_result_id=bench_result_id, metrics=[m for m in found if m.name in ids], time_unit=unit
+    )
 
 
 def percent(part: float | None, whole: float | None) -> float | None:
@@ -1499,6 +1521,8 @@ async def compare_tests(
     (base_metrics, _), (cand_metrics, unit), ((base_rows, cand_rows), _) = await gather(
         *(summary_of(api, i, compared) for i in ids), transactions_of(api, [base, cand])
     )
+    for run, metrics in ((base, base_metrics), (cand, cand_metrics)):
+        require_data(run, {m.name: m.value for m in metrics})
     changes = [
         Change(
             name=b.name,
@@ -1681,6 +1705,7 @@ async def assess_test(
             transactions_of(api, [result]),
             alarms_of(api, bench_result_id),
         )
+        require_data(result, {m.name: m.value for m in metrics})
     values = {m.name: m.value for m in metrics}
     if values.get("ERRORS_PERCENT") is None:
         values["ERRORS_PERCENT"] = percent(values.get("ERRORS_TOTAL"), values.get("HITS_TOTAL"))
@@ -1735,7 +1760,7 @@ async def analyze_trend(
     scenario_id: ScenarioId,
     ctx: Context,
     runs: Annotated[
-        int, Field(ge=3, le=MAX_TREND_RUNS, description="How many of the newest FINISHED runs.")
+        int, Field(ge=3, le=MAX_TREND_RUNS, description="How many of the scenario's newest runs.")
     ] = 20,
     bench_result_ids: Annotated[
         list[str] | None,
@@ -1748,20 +1773,17 @@ async def analyze_trend(
         float, Field(ge=0, le=100, description="Smaller shifts (%) are not reported.")
     ] = 10,
 ) -> Trend:
-    """Is a scenario getting slower, and since when? Its newest FINISHED runs:
-    average, p95, p99 (ms), error % and hits/s per run, change points by statistics (E-Divisive
-    means, permutation test), drifts, the newest run vs its segment, the transactions whose p95
-    shifted, and a verdict with the run it dates from. Read-only; about 3 API requests a run."""
+    """Is a scenario getting slower, and since when? Its newest runs: average, p95,
+    p99 (ms), error % and hits/s per run, change points by statistics (E-Divisive means,
+    permutation test), shifts that ended, drifts, the newest run vs its segment, the transactions
+    whose p95 shifted, and a verdict with the run it dates from. Runs not FINISHED, without data
+    or not doing the same work are left out, with why. Read-only; about 3 API requests a run."""
     api = api_of(ctx)
     ids = [check_id("bench_result_ids", run) for run in dict.fromkeys(bench_result_ids or ())]
     scenario = await api.get(Entity, "/runtime/scenarios/{scenario_id}", scenario_id=scenario_id)
-    left_out, warnings = [], []
+    warnings = []
     if ids:
         found = await gather(*(bench_result(api, run) for run in ids))
-        left_out = [
-            f"{run.id}: {run.state or 'UNKNOWN'}, not FINISHED" for run in found if run.state != "FINISHED"
-        ]
-        found = [run for run in found if run.state == "FINISHED"]
         if others := sorted({run.scenario_id or "unknown" for run in found} - {scenario_id}):
             warnings.append(f"Runs of other scenarios ({', '.join(others)}): their load profiles may differ.")
     else:
@@ -1769,25 +1791,25 @@ async def analyze_trend(
             raise ToolError(
                 f"OctoPerf does not say which project scenario {scenario_id} is in: pass bench_result_ids."
             )
-        keep = lambda run: run.scenario_id == scenario_id and run.state == "FINISHED"  # noqa: E731
+        keep = lambda run: run.scenario_id == scenario_id  # noqa: E731
         pairs, _, capped = await project_runs(api, scenario.project_id, keep, runs, tool="analyze_trend")
         found = [run for run, _ in pairs]
         if capped:
             warnings.append(f"Only the newest {MAX_LOOKUPS} runs of the project were looked at.")
     found.sort(key=lambda run: run.created or EPOCH)
-    history, unit = [], api.times.source
-    if found:
+    finished = [run for run in found if run.state == "FINISHED"]
+    history = {
+        run.id: RunStats(run.id, run.created, elapsed_s(run), {}, [], run.state or "UNKNOWN") for run in found
+    }
+    unit = api.times.source
+    if finished:
         summaries, (tables, unit) = await gather(
-            gather(*(summary_of(api, run.id, [*TREND_METRICS.values(), "HITS_TOTAL"]) for run in found)),
-            transactions_of(api, found),
+            gather(*(summary_of(api, run.id, [*TREND_METRICS.values(), "HITS_TOTAL"]) for run in finished)),
+            transactions_of(api, finished),
         )
-        for run, (metrics, _), rows in zip(found, summaries, tables, strict=True):
-            values = {m.name: m.value for m in metrics}
-            if all(values.get(m) is None for m in TREND_METRICS.values()):
-                left_out.append(f"{run.id}: no statistics")
-            else:
-                history.append(RunStats(run.id, run.created, elapsed_s(run), values, rows))
-    return analyse(scenario_id, history, tolerance_percent, left_out, warnings, unit)
+        for run, (metrics, _), rows in zip(finished, summaries, tables, strict=True):
+            history[run.id].values, history[run.id].transactions = {m.name: m.value for m in metrics}, rows
+    return analyse(scenario_id, list(history.values()), tolerance_percent, warnings, unit)
 
 
 async def get_report(bench_report_id: BenchReportId, ctx: Context) -> Report:
@@ -1832,8 +1854,8 @@ def trend_prompt(scenario_id: ScenarioId) -> str:
     """Is this scenario getting slower, and since when? Its history, by statistics."""
     return prose(f"""Analyse the history of OctoPerf scenario {scenario_id} with analyze_trend.
     Start with its verdict and headline, and the run it dates from (id and date). Then, for each
-    key metric with a change point or a drift: before and after, with units and the change, and
-    whether the newest run stands out from its segment. Name the transactions whose p95 shifted,
+    key metric with a change point, a shift that ended or a drift: before and after, with units
+    and the change, and whether the newest run stands out from its segment. Name the transactions whose p95 shifted,
     with the run where each shifted, and state every warning and left-out run. If the verdict is
     regression, offer compare_tests between the last run before the change and the newest run.
     Quote numbers from the tools; never estimate a trend yourself.""")
@@ -1859,23 +1881,41 @@ SCREENED = 10  # transactions tested for change points: those with the largest b
 TOP_SHIFTS = 5
 
 
-def split_stats(values: Sequence[float]) -> list[tuple[float, int]]:
-    """(t, tau) for each split X = values[:tau], Y = values[tau:] with MIN_SEGMENT values a side:
-    t = m k / (m + k) * (2 E|X - Y| - E|X - X'| - E|Y - Y'|), means over ordered pairs (MongoDB's
-    form). The pair sums of every prefix and suffix are built once: O(n^2) for all splits."""
+def pair_sums(values: Sequence[float]) -> list[list[float]]:
+    """within[i][j]: the sum of |a - b| over the pairs {a, b} of values[i:j], all in O(n^2)."""
     n = len(values)
-    head = [0.0] * (n + 1)  # head[t]: sum of |a - b| over the pairs in values[:t]
-    for t in range(1, n):
-        head[t + 1] = head[t] + sum(abs(values[t] - v) for v in values[:t])
-    tail = [0.0] * (n + 1)  # tail[t]: the same over values[t:]
-    for t in range(n - 2, -1, -1):
-        tail[t] = tail[t + 1] + sum(abs(values[t] - v) for v in values[t + 1 :])
-    found = []
-    for tau in range(MIN_SEGMENT, n - MIN_SEGMENT + 1):
-        m, k, x, y = tau, n - tau, head[tau], tail[tau]
-        between = head[n] - x - y
-        found.append((m * k / (m + k) * (2 * between / (m * k) - 2 * x / m**2 - 2 * y / k**2), tau))
-    return found
+    within = [[0.0] * (n + 1) for _ in range(n + 1)]
+    for j in range(2, n + 1):
+        newest, added, row = values[j - 1], 0.0, None
+        for i in range(j - 2, -1, -1):
+            row = within[i]
+            added += abs(newest - values[i])
+            row[j] = row[j - 1] + added
+    return within
+
+
+def best_split(values: Sequence[float]) -> tuple[float, int]:
+    """(q, tau) of the strongest split of a series: X = values[:tau] against Y = values[tau:kappa]
+    for the best kappa, MIN_SEGMENT values a side, q = m k / (m + k) * (2 E|X - Y| - E|X - X'| -
+    E|Y - Y'|). The within-sample means are Matteson and James's U-statistics (sums over the
+    m (m - 1) ordered pairs, as in the `ecp` package); searching kappa (where Y ends) as well as
+    tau finds a change that ends: a few slow runs amid normal ones. (-inf, 0): too short to split."""
+    n, w = len(values), pair_sums(values)
+    best, at = -math.inf, 0
+    head = w[0]
+    for m in range(MIN_SEGMENT, n - MIN_SEGMENT + 1):
+        x, row = 2 * head[m] / (m * (m - 1)), w[m]
+        for kappa in range(m + MIN_SEGMENT, n + 1):
+            k = kappa - m
+            q = (
+                m
+                * k
+                / (m + k)
+                * (2 * (head[kappa] - head[m] - row[kappa]) / (m * k) - x - 2 * row[kappa] / (k * (k - 1)))
+            )
+            if q > best:
+                best, at = q, m
+    return best, at
 
 
 def change_points(values: Sequence[float]) -> dict[int, float]:
@@ -1885,25 +1925,24 @@ def change_points(values: Sequence[float]) -> dict[int, float]:
     found: dict[int, float] = {}
     while True:
         windows = list(itertools.pairwise([0, *sorted(found), len(values)]))
-        best = max(((t, a + tau) for a, b in windows for t, tau in split_stats(values[a:b])), default=None)
-        if best is None or best[0] <= 0:
+        q, at = max((q, a + tau) for a, b in windows for q, tau in [best_split(values[a:b])])
+        if q <= 0:
             return found
         stronger = 0
         for _ in range(PERMUTATIONS):
-            shuffled = (split_stats(rng.sample(values[a:b], b - a)) for a, b in windows)
-            stronger += max((t for stats in shuffled for t, _ in stats), default=0.0) >= best[0]
+            stronger += max(best_split(rng.sample(values[a:b], b - a))[0] for a, b in windows) >= q
             if (stronger + 1) / (PERMUTATIONS + 1) > SIGNIFICANCE:
                 return found  # already not significant: the rest of the shuffles cannot change that
-        found[best[1]] = round((stronger + 1) / (PERMUTATIONS + 1), 3)
+        found[at] = round((stronger + 1) / (PERMUTATIONS + 1), 3)
 
 
-def moved(metric: str, before: float, after: float, tolerance: float, share: float = 1.0) -> bool:
-    """Whether a move is large enough to report: `share` of the tolerance in % (error %: of
-    ERROR_POINTS percentage points). A move from zero always is."""
+def moved(metric: str, before: float, after: float, tolerance: float) -> bool:
+    """Whether a move is large enough to report: by the tolerance in % (error %: by ERROR_POINTS
+    percentage points). A move from zero always is."""
     if metric == "error_percent":
-        return abs(after - before) >= share * ERROR_POINTS
+        return abs(after - before) >= ERROR_POINTS
     change = change_percent(before, after)
-    return after != before if change is None else abs(change) >= share * tolerance
+    return after != before if change is None else abs(change) >= tolerance
 
 
 def direction(metric: str, before: float, after: float) -> str:
@@ -1911,59 +1950,84 @@ def direction(metric: str, before: float, after: float) -> str:
     return "unchanged" if after == before else "better" if (after < before) == lower else "worse"
 
 
-def shifts(metric: str, values: Sequence[float], tolerance: float) -> list[tuple[int, float, float, float]]:
-    """(index, mean before, mean after, p) of each change point worth reporting: significant,
-    means apart by the tolerance, and medians moving the same way by half of it at least, so
-    that one outlying run cannot make a shift."""
+class Shift(NamedTuple):
+    at: int  # the first run after the change
+    before: float  # median of the runs back to the previous change point
+    after: float  # median of the runs up to the next one
+    p: float
+
+
+def segments_of(metric: str, values: Sequence[float], tolerance: float) -> tuple[list[int], list[Shift]]:
+    """Every significant change point, and the shifts worth reporting: those whose two sides'
+    medians differ by the tolerance. Medians size the shift and decide it alike, so one outlying
+    run can neither hide a shift nor make one."""
     found = change_points(values)
     bounds = [0, *sorted(found), len(values)]
-    reported = []
-    for prev, at, nxt in zip(bounds, bounds[1:], bounds[2:], strict=False):
-        before, after = values[prev:at], values[at:nxt]
-        mean_before, mean_after = fmean(before), fmean(after)
-        same_way = direction(metric, mean_before, mean_after) == direction(
-            metric, median(before), median(after)
-        )
-        if (
-            same_way
-            and moved(metric, mean_before, mean_after, tolerance)
-            and moved(metric, median(before), median(after), tolerance, share=0.5)
-        ):
-            reported.append((at, mean_before, mean_after, found[at]))
-    return reported
+    reported = [
+        Shift(at, median(values[prev:at]), median(values[at:nxt]), found[at])
+        for prev, at, nxt in zip(bounds, bounds[1:], bounds[2:], strict=False)
+        if moved(metric, median(values[prev:at]), median(values[at:nxt]), tolerance)
+    ]
+    return sorted(found), reported
+
+
+def episodes(metric: str, reported: Sequence[Shift], tolerance: float) -> list[tuple[Shift, Shift]]:
+    """Changes that ended: a reported shift, then the next one going back to within the tolerance
+    of the level before it."""
+    found, i = [], 0
+    while i + 1 < len(reported):
+        start, end = reported[i], reported[i + 1]
+        back = direction(metric, start.before, start.after) != direction(metric, end.before, end.after)
+        if back and not moved(metric, start.before, end.after, tolerance):
+            found.append((start, end))
+            i += 1
+        i += 1
+    return found
 
 
 def drift_of(metric: str, values: Sequence[float], segments: Sequence[int], tolerance: float) -> float | None:
-    """A slow drift in % over the runs (Theil-Sen slope), when the values minus their segment's
-    median still trend (Mann-Kendall, 5 %): a step is not a drift, a ramp is."""
+    """A slow drift in % over the runs: a Mann-Kendall trend (5 %), sized by a Theil-Sen line, or,
+    when the steps of the significant segments (every one, reported or not) fit the runs better
+    than that line, by those steps when they all go one way and each is under the tolerance
+    (larger ones are shifts). So a ramp is a drift even when E-Divisive cuts it into small steps,
+    and one step under the tolerance is not."""
     n = len(values)
-    bounds = [0, *segments, n]
-    residual = [v - median(values[a:b]) for a, b in itertools.pairwise(bounds) for v in values[a:b]]
-    s = sum((b > a) - (b < a) for i, a in enumerate(residual) for b in residual[i + 1 :])
+    s = sum((b > a) - (b < a) for i, a in enumerate(values) for b in values[i + 1 :])
     z = (s - (s > 0) + (s < 0)) / math.sqrt(n * (n - 1) * (2 * n + 5) / 18)
     slope = median([(values[j] - values[i]) / (j - i) for i in range(n) for j in range(i + 1, n)])
+    intercept = median([v - slope * i for i, v in enumerate(values)])
+    windows = list(itertools.pairwise([0, *segments, n]))
+    levels = [median(values[a:b]) for a, b in windows]
+    steps = sum(abs(v - level) for level, (a, b) in zip(levels, windows, strict=True) for v in values[a:b])
+    size = slope * (n - 1)
+    if segments and steps < sum(abs(v - intercept - slope * i) for i, v in enumerate(values)):
+        moves = list(itertools.pairwise(levels))
+        one_way = all(x < y for x, y in moves) or all(x > y for x, y in moves)
+        small = not any(moved(metric, x, y, tolerance) for x, y in moves)  # else they are shifts
+        size = levels[-1] - levels[0] if one_way and small else 0.0
     base = median(values)
-    if abs(z) < Z_95 or not base or not moved(metric, base, base + slope * (n - 1), tolerance):
+    if abs(z) < Z_95 or not base or not size or not moved(metric, base, base + size, tolerance):
         return None
-    return round(slope * (n - 1) / abs(base) * 100, 1)
+    return round(size / abs(base) * 100, 1)
 
 
 def latest_against_segment(
     metric: str, values: Sequence[float], start: int, tolerance: float
-) -> tuple[float, str, float | None]:
-    """The segment's median (its runs before the newest), the newest run's verdict against it
-    (moved by the tolerance and beyond NOISE_MADS scaled MADs), and the change in %."""
+) -> tuple[float, str, str]:
+    """The segment's median (its runs before the newest), the newest run's verdict against it, and
+    why it is unchanged when it is. It stands out only when it moved by the tolerance, beyond
+    NOISE_MADS scaled MADs of the segment, and outside the segment's own range (a second mode
+    the segment has already shown is not news)."""
     segment = values[start:-1] or values[:-1]
-    centre = median(segment)
+    centre, latest = median(segment), values[-1]
     spread = 1.4826 * median([abs(v - centre) for v in segment])
-    latest = values[-1]
-    noisy = spread > 0 and abs(latest - centre) <= NOISE_MADS * spread
-    verdict = (
-        "unchanged"
-        if noisy or not moved(metric, centre, latest, tolerance)
-        else direction(metric, centre, latest)
-    )
-    return centre, verdict, change_percent(centre, latest)
+    if not moved(metric, centre, latest, tolerance):
+        return centre, "unchanged", "under the tolerance"
+    if spread > 0 and abs(latest - centre) <= NOISE_MADS * spread:
+        return centre, "unchanged", f"within {NOISE_MADS:g} MADs of its segment"
+    if min(segment) <= latest <= max(segment):
+        return centre, "unchanged", f"within its segment's range ({num(min(segment))}-{num(max(segment))})"
+    return centre, direction(metric, centre, latest), ""
 
 
 @dataclass
@@ -1975,26 +2039,57 @@ class RunStats:
     duration_s: int | None
     values: dict[str, float | None]
     transactions: list[Transaction]
+    state: str = "FINISHED"
+
+
+def left_out_of(history: Sequence[RunStats]) -> dict[str, str]:
+    """Run id -> why it is left out of the statistics: not FINISHED, no data, or not the same work
+    (hit count or duration beyond COMPARABLE_RATIO of the history's median, compare_tests' rule)."""
+    why = {run.id: f"{run.state}, not FINISHED" for run in history if run.state != "FINISHED"}
+    why |= {run.id: NO_DATA for run in history if run.id not in why and not has_data(run.values)}
+    kept = [run for run in history if run.id not in why]
+    for what, of in (("hits", lambda r: r.values.get("HITS_TOTAL")), ("s of load", lambda r: r.duration_s)):
+        if known := [v for r in kept if (v := of(r))]:
+            centre = median(known)
+            why |= {
+                r.id: f"not the same work: {num(v)} {what} against the history's median {num(centre)}"
+                f" (more than {COMPARABLE_RATIO:g}x apart)"
+                for r in kept
+                if r.id not in why and (v := of(r)) and max(v, centre) / min(v, centre) > COMPARABLE_RATIO
+            }
+    return why
 
 
 def rounded(metric: str, value: float | None) -> float | None:
     return None if value is None else round(value, 2 if metric == "error_percent" else 1)
 
 
+@dataclass
+class Reading:
+    """One metric's history as the verdict reads it (positions are in the runs analysed)."""
+
+    metric: str
+    newest: str  # the newest run against its segment: worse, better, unchanged, n/a
+    why: str  # why unchanged
+    centre: float | None  # the median of the newest run's segment
+    latest: float | None
+    previous: float | None
+    lasting: list[Shift]  # reported shifts that did not end, and are not the steps of a drift
+    ended: list[tuple[Shift, Shift]]
+    drift: float | None
+
+
 def analyse(
-    scenario_id: str,
-    history: list[RunStats],
-    tolerance: float,
-    left_out: list[str],
-    warnings: list[str],
-    time_unit: str | None,
+    scenario_id: str, history: list[RunStats], tolerance: float, warnings: list[str], time_unit: str | None
 ) -> Trend:
-    """The trend of a history (oldest first): per metric, then transactions, then the verdict."""
-    ids, dates = [run.id for run in history], [run.created for run in history]
-    trends, latest_moves, shifts_found, drifts = [], [], [], []
+    """The trend of a history (oldest first): the runs left out, each metric, the transactions,
+    then the verdict."""
+    why = left_out_of(history)
+    runs = [run for run in history if run.id not in why]
+    ids, dates = [run.id for run in runs], [run.created for run in runs]
+    trends, readings = [], []
     for metric, metric_id in TREND_METRICS.items():
-        series = [run.values.get(metric_id) for run in history]
-        known = [(i, v) for i, v in enumerate(series) if v is not None]
+        series = [run.values.get(metric_id) for run in runs]
         trend = MetricTrend(
             metric=metric,
             verdict="n/a",
@@ -2004,61 +2099,65 @@ def analyse(
             latest_change_percent=None,
             drift_percent=None,
         )
-        if len(known) >= MIN_RUNS:
-            index, values = [i for i, _ in known], [v for _, v in known]
-            found = shifts(metric, values, tolerance)
-            trend.change_points = [
-                ChangePoint(
-                    bench_result_id=ids[index[at]],
-                    created=dates[index[at]],
-                    before=round(b, 2),
-                    after=round(a, 2),
-                    change_percent=change_percent(b, a),
-                    p_value=p,
-                )
-                for at, b, a, p in found
-            ]
-            shifts_found += [(index[at], metric, b, a) for at, b, a, _ in found]
-            start = found[-1][0] if found else 0
-            if index[-1] == len(history) - 1:
-                centre, trend.verdict, trend.latest_change_percent = latest_against_segment(
-                    metric, values, start, tolerance
-                )
-                trend.segment_median = rounded(metric, centre)
-                latest_moves.append((trend.verdict, metric, centre, values[-1], len(values) - 1 - start))
-            trend.drift_percent = drift_of(metric, values, [at for at, *_ in found], tolerance)
-            if trend.drift_percent is not None:
-                drifts.append((metric, trend.drift_percent, direction(metric, 0.0, trend.drift_percent)))
         trends.append(trend)
-    moved_most = transaction_shifts(history, tolerance)
-    verdict, since, evidence = verdict_of_history(
-        ids, latest_moves, shifts_found, drifts, moved_most, tolerance
-    )
-    if len(history) < MIN_RUNS:
-        verdict, since, evidence = (
-            "insufficient data",
-            None,
-            [f"{len(history)} usable runs, {MIN_RUNS} needed"],
-        )
-    warnings = warnings + work_warnings(history)
+        index = [i for i, v in enumerate(series) if v is not None]
+        values = [v for v in series if v is not None]
+        if len(values) < MIN_RUNS:
+            continue
+        every, found = segments_of(metric, values, tolerance)
+        trend.drift_percent = drift_of(metric, values, every, tolerance)
+        reported = [s._replace(at=index[s.at]) for s in found]
+        trend.change_points = [
+            ChangePoint(
+                bench_result_id=ids[s.at],
+                created=dates[s.at],
+                before=round(s.before, 2),
+                after=round(s.after, 2),
+                change_percent=change_percent(s.before, s.after),
+                p_value=s.p,
+            )
+            for s in reported
+        ]
+        ended = episodes(metric, reported, tolerance)
+        lasting = [s for s in reported if all(s not in e for e in ended) and trend.drift_percent is None]
+        reading = Reading(metric, "n/a", "", None, None, None, lasting, ended, trend.drift_percent)
+        if index[-1] == len(runs) - 1:
+            start = found[-1].at if found else 0
+            reading.centre, reading.newest, reading.why = latest_against_segment(
+                metric, values, start, tolerance
+            )
+            reading.latest, reading.previous = values[-1], values[-2]
+            trend.verdict = reading.newest  # type: ignore[assignment]
+            trend.segment_median = rounded(metric, reading.centre)
+            trend.latest_change_percent = change_percent(reading.centre, reading.latest)
+        readings.append(reading)
+    moved_most = transaction_shifts(runs, tolerance)
+    verdict, since, evidence = verdict_of_history(ids, readings, moved_most, tolerance)
+    if len(runs) < MIN_RUNS:
+        verdict, since, evidence = "insufficient data", None, [f"{len(runs)} usable runs, {MIN_RUNS} needed"]
     at = ids.index(since) if since in ids else None
     when = dates[at] if at is not None else None
     dated = "" if since is None else f" since {since}" + (f" ({when:%Y-%m-%d})" if when else "")
+    headline = f"{verdict}{dated}: " + "; ".join(evidence)
+    newest = max(history, key=lambda run: run.created or EPOCH, default=None)
+    if newest and newest.id in why:
+        headline = f"newest run {newest.id} left out: {why[newest.id]}. Over the others, {headline}"
     return Trend(
         scenario_id=scenario_id,
         verdict=verdict,  # type: ignore[arg-type]
         since=since,
         since_date=when,
-        headline=f"{verdict}{dated}: " + "; ".join(evidence),
+        headline=headline,
         tolerance_percent=tolerance,
         run_ids=ids,
         run_dates=dates,
         metrics=trends,
         transactions=moved_most,
-        left_out=left_out,
+        left_out=[f"{run_id}: {reason}" for run_id, reason in why.items()],
         warnings=warnings,
-        method=f"E-Divisive means, permutation test p<={SIGNIFICANCE} ({PERMUTATIONS} shuffles, seed {SEED}),"
-        f" segments of {MIN_SEGMENT}+ runs; newest run vs segment median beyond {NOISE_MADS:g} MADs",
+        method=f"E-Divisive means (U-statistics, tau and kappa searched), permutation test p<={SIGNIFICANCE}"
+        f" ({PERMUTATIONS} shuffles, seed {SEED}), segments of {MIN_SEGMENT}+ runs, shifts sized by medians;"
+        f" newest run vs its segment: beyond the tolerance, {NOISE_MADS:g} MADs and its range",
         time_unit=time_unit,
     )
 
@@ -2074,25 +2173,23 @@ def transaction_shifts(history: list[RunStats], tolerance: float) -> list[Transa
     screened = []
     for name, points in series.items():
         values = [v for _, v in points]
-        if stats := split_stats(values):
-            tau = max(stats)[1]
-            change = change_percent(fmean(values[:tau]), fmean(values[tau:]))
-            if change is not None and abs(change) >= tolerance:
-                screened.append((abs(change), name))
+        if (tau := best_split(values)[1]) and moved(
+            "p95_ms", median(values[:tau]), median(values[tau:]), tolerance
+        ):
+            screened.append((abs(change_percent(median(values[:tau]), median(values[tau:])) or 0), name))
     found = []
     for _, name in sorted(screened, reverse=True)[:SCREENED]:
         points = series[name]
-        if reported := shifts("p95_ms", [v for _, v in points], tolerance):
-            at, before, after, p = max(reported, key=lambda r: abs(change_percent(r[1], r[2]) or 0))
-            run = history[points[at][0]]
+        if reported := segments_of("p95_ms", [v for _, v in points], tolerance)[1]:
+            s = max(reported, key=lambda r: abs(change_percent(r.before, r.after) or 0))
             found.append(
                 TransactionShift(
                     name=name,
-                    bench_result_id=run.id,
-                    before_p95_ms=round(before, 1),
-                    after_p95_ms=round(after, 1),
-                    change_percent=change_percent(before, after),
-                    p_value=p,
+                    bench_result_id=history[points[s.at][0]].id,
+                    before_p95_ms=round(s.before, 1),
+                    after_p95_ms=round(s.after, 1),
+                    change_percent=change_percent(s.before, s.after),
+                    p_value=s.p,
                 )
             )
     found.sort(key=lambda t: -abs(t.change_percent or 0))
@@ -2100,70 +2197,106 @@ def transaction_shifts(history: list[RunStats], tolerance: float) -> list[Transa
 
 
 UNIT_OF = {"avg_ms": "ms", "p95_ms": "ms", "p99_ms": "ms", "error_percent": "%", "hits_per_s": "hits/s"}
+SAID = {
+    "avg_ms": "average",
+    "p95_ms": "p95",
+    "p99_ms": "p99",
+    "error_percent": "error %",
+    "hits_per_s": "hits/s",
+}
 
 
 def verdict_of_history(
-    ids: list[str],
-    latest_moves: list[tuple[str, str, float, float, int]],
-    shifted: list[tuple[int, str, float, float]],
-    drifts: list[tuple[str, float, str]],
-    transactions: list[TransactionShift],
-    tolerance: float,
+    ids: list[str], readings: list[Reading], transactions: list[TransactionShift], tolerance: float
 ) -> tuple[str, str | None, list[str]]:
-    """The newest run's verdict, the run it dates from, and the evidence, by the first rule that
-    applies: the newest run stands out from its segment (worse before better); else the most
-    recent change point (worse before better); else a drift; else stable."""
+    """The verdict, the run it dates from, and the evidence. It answers "is the scenario now worse
+    or better than it used to be?", by the first rule that applies: the newest run stands out
+    worse from its segment; a lasting shift still holds worse (the most recent); the newest run
+    stands out better; a lasting shift better; a drift (worse first); else stable. A newest run
+    that goes back part of the way from a lasting shift leaves that shift holding; a shift that
+    ended (a later one came back to the level before it) is not lasting."""
 
-    def shift(i: int, metric: str, before: float, after: float) -> str:
+    def values(metric: str, before: float, after: float) -> str:
         change = change_percent(before, after)
-        return f"{metric} {num(before)} -> {num(after)} {UNIT_OF[metric]} at {ids[i]}" + (
+        return f"{SAID[metric]} {num(before)} -> {num(after)} {UNIT_OF[metric]}" + (
             "" if change is None else f" ({change:+.1f} %)"
         )
 
-    worse = [m for m in latest_moves if m[0] == "worse"]
-    better = [m for m in latest_moves if m[0] == "better"]
-    last = max((i for i, *_ in shifted), default=None)
-    at_last = [s for s in shifted if s[0] == last]
-    worse_last = [s for s in at_last if direction(s[1], s[2], s[3]) == "worse"]
-    if worse or better:
-        verdict, since = ("regression" if worse else "improvement"), ids[-1]
-        evidence = [
-            "newest run against its segment's median: "
-            + ", ".join(
-                f"{metric} {num(latest)} vs {num(centre)} {UNIT_OF[metric]}"
-                + (
-                    ""
-                    if change_percent(centre, latest) is None
-                    else f" ({change_percent(centre, latest):+.1f} %)"
-                )
-                for _, metric, centre, latest, _ in sorted(
-                    worse or better, key=lambda move: -abs(change_percent(move[2], move[3]) or 0)
-                )[:3]
-            )
-        ]
-    elif at_last:
-        verdict, since = ("regression" if worse_last else "improvement"), ids[last]  # type: ignore[index]
-        evidence = ["lasting shift: " + shift(*s) for s in (worse_last or at_last)[:3]]
-    elif drifts:
-        worse_drifts = [d for d in drifts if d[2] == "worse"]
-        verdict, since = ("regression" if worse_drifts else "improvement"), ids[0]
-        evidence = [
-            f"{m} drifting {p:+.1f} % over {len(ids)} runs" for m, p, _ in (worse_drifts or drifts)[:3]
-        ]
+    def holds(r: Reading) -> bool:  # the newest run goes back part of the way from its last lasting shift
+        last = r.lasting[-1] if r.lasting else None
+        way = last and direction(r.metric, last.before, last.after)
+        return bool(last and r.newest not in (way, "unchanged", "n/a") and r.latest is not None
+                    and direction(r.metric, last.before, r.latest) == way
+                    and moved(r.metric, last.before, r.latest, tolerance))  # fmt: skip
+
+    partly = [r for r in readings if holds(r)]
+    stands_out = {
+        way: [r for r in readings if r.newest == way and r not in partly] for way in ("worse", "better")
+    }
+    out = stands_out["worse"] + stands_out["better"]
+    lasting = sorted(
+        ((r.lasting[-1], r) for r in readings if r.lasting and r not in out), key=lambda sr: sr[0].at
+    )
+    shifted = {
+        way: [(s, r) for s, r in lasting if direction(r.metric, s.before, s.after) == way]
+        for way in ("worse", "better")
+    }
+    evidence: list[str] = []
+    verdict, since = "stable", ids[0] if ids else None
+    for way, name in (("worse", "regression"), ("better", "improvement")):
+        if stands_out[way]:
+            top = sorted(stands_out[way], key=lambda r: -abs(change_percent(r.centre, r.latest) or 0))[:3]
+            verdict, since = name, ids[-1]
+            evidence = [
+                "newest run against its segment's median: "
+                + ", ".join(values(r.metric, r.centre, r.latest) for r in top)
+            ]
+            break
+        if shifted[way]:
+            at = shifted[way][-1][0].at
+            verdict, since = name, ids[at]
+            evidence = [
+                f"lasting shift at {ids[at]}: "
+                + ", ".join(values(r.metric, s.before, s.after) for s, r in shifted[way] if s.at == at)
+            ]
+            break
     else:
-        verdict, since = "stable", ids[0] if ids else None
-        evidence = [f"no lasting shift beyond {tolerance:g} %, newest run within its segment's noise"]
-    earlier = [s for s in shifted if ids[s[0]] != since]
-    if earlier:  # the most recent, the largest there
-        recent = max(s[0] for s in earlier)
+        if drifts := sorted(
+            (r for r in readings if r.drift is not None),
+            key=lambda r: direction(r.metric, 0, r.drift) != "worse",
+        ):
+            worse = direction(drifts[0].metric, 0, drifts[0].drift) == "worse"
+            verdict, since = ("regression" if worse else "improvement"), ids[0]
+            evidence = [
+                f"{SAID[r.metric]} drifting {r.drift:+.1f} % over {len(ids)} runs" for r in drifts[:3]
+            ]
+        else:
+            evidence = [f"no lasting shift beyond {tolerance:g} %, newest run within its segment's noise"]
+    for r in partly:
+        s = r.lasting[-1]
         evidence.append(
-            "earlier lasting shift: "
-            + shift(
-                *max(
-                    (s for s in earlier if s[0] == recent), key=lambda s: abs(change_percent(s[2], s[3]) or 0)
-                )
-            )
+            f"newest run recovers part of it: {values(r.metric, r.centre, r.latest)} against its segment,"
+            f" still {change_percent(s.before, r.latest):+.1f} % from the {num(s.before)}"
+            f" {UNIT_OF[r.metric]} before {ids[s.at]}"
         )
+    for r in readings:
+        for start, end in r.ended[-1:]:
+            evidence.append(
+                f"{SAID[r.metric]} {change_percent(start.before, start.after):+.1f} % from {ids[start.at]} to"
+                f" {ids[end.at - 1]}, recovered at {ids[end.at]}"
+            )
+    last = [(r.lasting[-1], r) for r in readings if r.lasting]
+    if earlier := sorted(((s, r) for s, r in last if ids[s.at] != since), key=lambda sr: sr[0].at):
+        s, r = earlier[-1]
+        evidence.append(f"earlier lasting shift at {ids[s.at]}: {values(r.metric, s.before, s.after)}")
+    if not out:
+        said = lambda r: judge(TREND_METRICS[r.metric], r.previous, r.latest, tolerance)  # noqa: E731
+        unlike = [r for r in readings if r.newest == "unchanged" and said(r) not in ("unchanged", "n/a")]
+        for r in unlike[:1]:
+            evidence.append(
+                f"newest run against the previous: {values(r.metric, r.previous, r.latest)}, as compare_tests"
+                f" would say, but {r.why}"
+            )
     if transactions:
         t = transactions[0]
         evidence.append(
@@ -2171,29 +2304,6 @@ def verdict_of_history(
             f" at {t.bench_result_id}"
         )
     return verdict, since, evidence
-
-
-def work_warnings(history: list[RunStats]) -> list[str]:
-    """Runs whose hit count or duration is far from the history's median: not the same work."""
-    warnings = []
-    for what, values, unit in (
-        ("Hit counts", [run.values.get("HITS_TOTAL") for run in history], ""),
-        ("Durations", [run.duration_s for run in history], " s"),
-    ):
-        known = [v for v in values if v]
-        centre = median(known) if known else 0
-        odd = [
-            run.id
-            for run, v in zip(history, values, strict=True)
-            if v and centre and max(v, centre) / min(v, centre) > COMPARABLE_RATIO
-        ]
-        if odd:
-            more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
-            warnings.append(
-                f"{what} of {', '.join(odd[:3])}{more} differ more than {COMPARABLE_RATIO:g}x from the median"
-                f" ({num(centre)}{unit}): those runs did not do the same work."
-            )
-    return warnings
 
 
 # ---------------------------------------------------------------------------------------------

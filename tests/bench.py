@@ -228,7 +228,7 @@ async def measure(url: str) -> list[tuple[str, str]]:
         times = []
         for _ in range(5):
             started = time.perf_counter()
-            trend = analyse("scn-1", history, 10, [], [], "seconds, checked on br-0")
+            trend = analyse("scn-1", history, 10, [], "seconds, checked on br-0")
             times.append(time.perf_counter() - started)
         size = len(json.dumps(trend.model_dump(mode="json"), separators=(",", ":")))
         rows.append((f"`analyze_trend` analysis, {runs} runs x 200 transactions (median of 5)",

@@ -1,6 +1,8 @@
 """Helpers to talk to the server through a real in-memory MCP client, and test data."""
 
+import math
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -59,3 +61,30 @@ def synthetic_history(runs: int, transactions: int) -> list[RunStats]:
             RunStats(f"br-{i}", datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=i), 600, values, rows)
         )
     return found
+
+
+def runs_of(
+    p95: Sequence[float],
+    hits: Sequence[float] | None = None,
+    durations: Sequence[int] | None = None,
+    **series: Sequence[float],
+) -> list[RunStats]:
+    """A history (a run a day, oldest first) with this p95 series (ms); the other key metrics are
+    flat unless given (avg_ms, p99_ms, error_percent, hits_per_s by their result names); hit
+    counts and durations default to 120,000 hits in 600 s."""
+    names = {"avg_ms": "RESPONSE_TIME_AVG", "p99_ms": "RESPONSE_TIME_PERCENTILE_99",
+             "error_percent": "ERRORS_PERCENT", "hits_per_s": "HITS_RATE"}  # fmt: skip
+    found = []
+    for i, value in enumerate(p95):
+        values = {"RESPONSE_TIME_PERCENTILE_95": value, "RESPONSE_TIME_AVG": 250.0,
+                  "RESPONSE_TIME_PERCENTILE_99": 900.0, "ERRORS_PERCENT": 0.1, "HITS_RATE": 200.0,
+                  "HITS_TOTAL": hits[i] if hits else 120_000}  # fmt: skip
+        values |= {names[name]: points[i] for name, points in series.items()}
+        created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=i)
+        found.append(RunStats(f"br-{i + 1}", created, durations[i] if durations else 600, values, []))
+    return found
+
+
+def lognormal(levels: Sequence[float], sigma: float, rng: random.Random) -> list[float]:
+    """Each level times lognormal noise (sigma about the relative noise)."""
+    return [level * math.exp(rng.gauss(0, sigma)) for level in levels]

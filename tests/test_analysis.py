@@ -315,13 +315,38 @@ async def test_a_running_test_is_assessed_as_incomplete(client, octoperf):
     assert result["sla"][0]["result"] == "FAIL"
 
 
-async def test_missing_statistics_are_na_not_a_crash(client, octoperf):
+async def test_a_missing_statistic_is_na_not_a_crash(client, octoperf):
     octoperf.answer("POST", "/analysis/threshold-alarms", [])
-    octoperf.summaries["br-1"] = {}
+    octoperf.summaries["br-1"] = {"HITS_TOTAL": 1000.0}
     octoperf.tables["br-1"] = []
     result = await ok(client, "assess_test", bench_result_id="br-1", sla_p95_ms=800, sla_error_percent=1)
     assert [c["result"] for c in result["sla"]] == ["n/a", "n/a"]
     assert result["findings"] == []
+
+
+NO_DATA = (
+    "br-1 is FINISHED but has no data (0 hits): OctoPerf answers zeros for a run kept in an old data"
+    " format; open its report in OctoPerf and update the report's data, then ask again."
+)
+
+
+@pytest.mark.parametrize(
+    "summary", [{}, {"HITS_TOTAL": 0.0}, dict.fromkeys(["HITS_TOTAL", "ERRORS_TOTAL"], 0.0)]
+)
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("assess_test", {"bench_result_id": "br-1"}),
+        ("get_test_metrics", {"bench_result_id": "br-1"}),
+        ("compare_tests", {"baseline_bench_result_id": "br-0", "candidate_bench_result_id": "br-1"}),
+    ],
+)
+async def test_a_finished_run_with_no_data_is_said_so_in_one_sentence_not_read_as_zeros(
+    client, octoperf, tool, arguments, summary
+):
+    octoperf.answer("POST", "/analysis/threshold-alarms", [])
+    octoperf.summaries["br-1"] = summary
+    assert await fail(client, tool, **arguments) == NO_DATA
 
 
 async def test_an_unknown_argument_like_the_old_sla_object_is_refused_naming_the_parameters(client, octoperf):

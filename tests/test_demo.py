@@ -280,3 +280,20 @@ async def test_the_checkout_history_shows_the_lasting_shift_the_outlier_and_the_
     ]
     assert "earlier lasting shift" in trend["headline"]
     assert soak["verdict"] == "insufficient data"
+
+
+async def test_a_run_launched_in_the_demo_is_left_out_of_the_trend_as_not_the_same_work(clock):
+    async with demo(clock) as client:
+        before = await ok(client, "analyze_trend", scenario_id="scn-checkout")
+        run = (await ok(client, "run_scenario", scenario_id="scn-checkout"))["bench_result_id"]
+        clock.now += 120
+        assert (await ok(client, "get_test_status", bench_result_id=run))["state"] == "FINISHED"
+        after = await ok(client, "analyze_trend", scenario_id="scn-checkout")
+    (why,) = [line for line in after["left_out"] if line.startswith(run)]
+    assert "not the same work" in why
+    assert after["headline"].startswith(f"newest run {run} left out: not the same work")
+    assert (
+        (after["verdict"], after["since"])
+        == (before["verdict"], before["since"])
+        == ("regression", "br-checkout-r20")
+    )
