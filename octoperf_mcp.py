@@ -1855,8 +1855,9 @@ def trend_prompt(scenario_id: ScenarioId) -> str:
     return prose(f"""Analyse the history of OctoPerf scenario {scenario_id} with analyze_trend.
     Start with its verdict and headline, and the run it dates from (id and date). Then, for each
     key metric with a change point, a shift that ended or a drift: before and after, with units
-    and the change, and whether the newest run stands out from its segment. Name the transactions whose p95 shifted,
-    with the run where each shifted, and state every warning and left-out run. If the verdict is
+    and the change, and whether the newest run stands out from its segment. Name the transactions
+    whose p95 shifted, with the run where each shifted, and state every warning and left-out run
+    (first, when the newest run is one of them). If the verdict is
     regression, offer compare_tests between the last run before the change and the newest run.
     Quote numbers from the tools; never estimate a trend yourself.""")
 
