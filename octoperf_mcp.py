@@ -52,6 +52,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -164,7 +165,9 @@ class Settings:
 #   every depth; jmeter-java-dsl reads the first level only. Actions the design project no longer
 #   names are looked up in the run's result project (resultProjectId), plausibly its run-time copy.
 # [ASSUMPTION] Threshold alarm entries carry id and severity [SRC]; name, thresholdId, threshold
-#   and observed (OctoPerf's MCP guide) are shown when present.
+#   and observed (OctoPerf's MCP guide) are shown when present. counterId (the guide names it)
+#   is taken for the metric id the threshold watches: when it is a known metric, threshold and
+#   observed are read in its unit (times converted like the summary's); else shown as sent.
 # Checked, no longer assumed: progress is asked only while a run is RUNNING, as both official
 #   plugins do (`--check` tries the endpoint on a running test when there is one).
 # ---------------------------------------------------------------------------------------------
@@ -184,6 +187,15 @@ METRIC_UNITS: dict[str, str] = {
     },
     "THROUGHPUT_TOTAL": "bytes", "THROUGHPUT_RATE": "bytes/s",
     "SENT_BYTES_TOTAL": "bytes", "SENT_BYTES_RATE": "bytes/s",
+}  # fmt: skip
+# Metric id -> its name as people say it, in every headline and finding.
+SAID = {
+    "HITS_TOTAL": "hits", "HITS_RATE": "hits/s", "ERRORS_TOTAL": "errors", "ERRORS_RATE": "errors/s",
+    "ERRORS_PERCENT": "error %", "RESPONSE_TIME_AVG": "average", "RESPONSE_TIME_MEDIAN": "median",
+    "RESPONSE_TIME_MIN": "min", "RESPONSE_TIME_MAX": "max", "RESPONSE_TIME_PERCENTILE_90": "p90",
+    "RESPONSE_TIME_PERCENTILE_95": "p95", "RESPONSE_TIME_PERCENTILE_99": "p99",
+    "THROUGHPUT_TOTAL": "received", "THROUGHPUT_RATE": "received/s", "SENT_BYTES_TOTAL": "sent",
+    "SENT_BYTES_RATE": "sent/s",
 }  # fmt: skip
 # Other summary metric ids OctoPerf knows (jmeter-java-dsl's enum) whose unit no client confirms:
 # passed through as OctoPerf sends them, with unit "unknown". Not USERLOAD: OctoPerf's guide says
@@ -450,13 +462,14 @@ EPOCH = datetime.min.replace(tzinfo=UTC)  # sorts a missing timestamp last
 
 
 def _compact(schema: dict[str, Any]) -> None:
-    """The schema in fewer of the model's tokens: no titles and no "required" list (they repeat
-    the field names; every result field is always present, null when n/a). Nullable fields keep
-    the anyOf form every client's schema dialect accepts, not a type array."""
+    """The schema in fewer of the model's tokens, and true to every answer: no titles or defaults,
+    and every field required, since every result carries every field (null when n/a). Nullable
+    fields keep the anyOf form every client's schema dialect accepts, not a type array."""
     schema.pop("title", None)
-    schema.pop("required", None)
+    schema["required"] = list(schema.get("properties", {}))
     for prop in schema.get("properties", {}).values():
         prop.pop("title", None)
+        prop.pop("default", None)
         for part in (
             prop,
             *prop.get("anyOf", ()),
@@ -467,14 +480,19 @@ def _compact(schema: dict[str, Any]) -> None:
 
 
 class Out(BaseModel):
-    """A tool result, or a parameter object: one with a compact JSON schema."""
+    """A tool result, or a part of one: a model with a compact JSON schema."""
 
     model_config = ConfigDict(json_schema_extra=_compact)
 
 
-class ReportItem(Out):  # read from OctoPerf and returned as is
-    type: str = Field("", validation_alias="@type", description="OctoPerf's item type.")
+class ReportItem(Out):  # read from OctoPerf (its type as "@type") and returned as is
+    type: str = Field("", description="OctoPerf's item type.")
     name: Text = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _octoperf_type(cls, data: Any) -> Any:
+        return {"type": data.get("@type", ""), **data} if isinstance(data, dict) and "@type" in data else data
 
 
 class Entity(BaseModel):
@@ -525,6 +543,7 @@ class Alarm(BaseModel):
     severity: Text = ""
     name: Text = ""
     threshold_id: Text = ""
+    counter_id: Text = ""
     threshold: Any = None
     observed: Any = None
 
@@ -729,6 +748,7 @@ class Assessment(Out):
     bench_result_id: str
     state: str
     verdict: Literal["pass", "warning", "fail", "incomplete"]
+    headline: str
     metrics: list[Metric]
     sla: list[Criterion]
     threshold_alarms: dict[str, int] | None = Field(description="Count by severity; null: see alarms_note.")
@@ -1125,12 +1145,15 @@ async def list_tests(
         )
         for run, report in found
     ]
-    return Tests(
-        project_id=project_id,
-        runs_in_project=in_project,
-        tests=tests,
-        note=f"Only the newest {MAX_LOOKUPS} runs were looked at." if capped else None,
-    )
+    note = f"Only the newest {MAX_LOOKUPS} runs were looked at." if capped else None
+    if not tests:
+        note = (
+            f"No runs of {scenario_id} among the newest {min(in_project, MAX_LOOKUPS)} runs of project"
+            f" {project_id}."
+            if scenario_id and in_project
+            else f"No runs in project {project_id} yet."
+        )
+    return Tests(project_id=project_id, runs_in_project=in_project, tests=tests, note=note)
 
 
 # Words people and models use for a metric, in OctoPerf's own terms.
@@ -1394,6 +1417,28 @@ def num(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def said(value: float | None, unit: str) -> str:
+    """A value with its unit as people read it: bytes as kB, MB or GB, large numbers grouped."""
+    if value is None:
+        return "n/a"
+    if unit.startswith("bytes"):
+        per = unit.removeprefix("bytes")  # "" or "/s"
+        for factor, prefix in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+            if abs(value) >= factor:
+                return f"{num(round(value / factor, 1))} {prefix}{per}"
+        return f"{num(value)} B{per}"
+    return f"{num(value)} {unit}".rstrip()
+
+
+def from_to(name: str, before: float | None, after: float | None, unit: str) -> str:
+    """ "p95 200 -> 260 ms (+30.0 %)": a move, named as people say it."""
+    change = change_percent(before, after)
+    start = said(before, unit) if unit.startswith("bytes") else num(before) if before is not None else "n/a"
+    return f"{SAID.get(name, name)} {start} -> {said(after, unit)}" + (
+        "" if change is None else f" ({change:+.1f} %)"
+    )
+
+
 def change_percent(baseline: float | None, candidate: float | None) -> float | None:
     """Relative change in %; None when n/a (a value missing, or a change from zero)."""
     if baseline is None or candidate is None or (baseline == 0 and candidate != 0):
@@ -1483,11 +1528,7 @@ def headline_of(
     moved = [c for c in changes if c.verdict in ("better", "worse")]
     moved = [c for c in moved if c.name in KEY_METRICS] or moved
     moved.sort(key=lambda c: -math.inf if c.change_percent is None else -abs(c.change_percent))
-    parts = [
-        f"{c.name} {num(c.baseline)} -> {num(c.candidate)} {c.unit}"  # type: ignore[arg-type]
-        + ("" if c.change_percent is None else f" ({c.change_percent:+.1f} %)")
-        for c in moved[:3]
-    ]
+    parts = [from_to(c.name, c.baseline, c.candidate, c.unit) for c in moved[:3]]
     if regressed:
         worst = regressed[0]
         parts.append(
@@ -1561,12 +1602,15 @@ async def compare_tests(
 ERROR_RATE_LIMIT = 1.0  # error_rate: more than 1 % of requests failed
 LONG_TAIL_FACTOR = 5.0  # long_tail: p99 more than 5 times the median
 TOP_FINDINGS = 3  # slowest (by p95) and most_errors: this many transactions each
-SLA_METRICS = {
+TREND_METRICS = {  # the key metrics of a history, by the names results give them
     "avg_ms": "RESPONSE_TIME_AVG",
     "p95_ms": "RESPONSE_TIME_PERCENTILE_95",
     "p99_ms": "RESPONSE_TIME_PERCENTILE_99",
     "error_percent": "ERRORS_PERCENT",
+    "hits_per_s": "HITS_RATE",
 }
+SLA_METRICS = {name: metric for name, metric in TREND_METRICS.items() if name != "hits_per_s"}
+UNIT_OF = {"avg_ms": "ms", "p95_ms": "ms", "p99_ms": "ms", "error_percent": "%", "hits_per_s": "hits/s"}
 HAS_DATA = {"RUNNING", "FINISHED", "ABORTED"}  # states in which a test has statistics
 
 
@@ -1609,12 +1653,16 @@ def findings_of(state: str, values: Mapping[str, float | None], rows: list[Trans
                 value=t.p95_ms,
                 unit="ms",
                 transaction=t.name,
-                detail=f"Slowest transaction #{rank} by p95.",
+                detail=f"Slowest transaction #{rank}: {t.name}, p95 {said(t.p95_ms, 'ms')}.",
             )
         )
     total = values.get("ERRORS_TOTAL") or sum(t.errors or 0 for t in rows)
     for t in top([t for t in rows if t.errors], lambda t: t.errors, TOP_FINDINGS):
-        share = f"{percent(t.errors, total):g} % of all errors, " if total else ""
+        share = (
+            f" holds {percent(t.errors, total):g} % of all errors ({t.errors:,})"
+            if total
+            else f": {t.errors:,} errors"
+        )
         found.append(
             Finding(
                 rule="most_errors",
@@ -1623,34 +1671,60 @@ def findings_of(state: str, values: Mapping[str, float | None], rows: list[Trans
                 value=t.errors,
                 unit="errors",
                 transaction=t.name,
-                detail=f"{share}{t.error_percent:g} % of its requests failed.",
+                detail=f"{t.name}{share}; {t.error_percent:g} % of its requests failed.",
             )
         )
     return found
 
 
-def alarm_findings(alarms: Sequence[Alarm]) -> list[Finding]:
-    """threshold_alarm: each alarm OctoPerf did not pass, named by what OctoPerf gives (its
-    values as OctoPerf sends them: their unit is not documented)."""
+def alarm_findings(alarms: Sequence[Alarm], ms: float) -> list[Finding]:
+    """threshold_alarm: each alarm OctoPerf did not pass, named by what OctoPerf gives. Its values
+    are in its metric's unit (counterId, [ASSUMPTION]): times converted to ms like every other
+    time; without a known metric, as OctoPerf sends them."""
     found = []
     for alarm in (a for a in alarms if a.severity != "PASSED"):
-        facts = (("threshold", alarm.threshold_id), ("limit", alarm.threshold), ("observed", alarm.observed))
-        said = "".join(
-            f", {what} {num(v) if isinstance(v, int | float) else v}"
+        unit = METRIC_UNITS.get(alarm.counter_id, "")
+        observed, limit = (
+            convert(alarm.counter_id, v, ms) if isinstance(v, int | float) else v
+            for v in (alarm.observed, alarm.threshold)
+        )
+        facts = (("observed", observed), ("limit", limit))
+        values = ", ".join(
+            f"{what} {said(v, unit) if isinstance(v, int | float) else v}"
             for what, v in facts
             if isinstance(v, int | float) or (isinstance(v, str) and v)
         )
-        named = f"{alarm.name} ({alarm.id})" if alarm.name else alarm.id or "(no id)"
+        ids = alarm.threshold_id or alarm.id or "no id"
+        named = f"'{alarm.name}' ({ids})" if alarm.name else ids
         found.append(
             Finding(
                 rule="threshold_alarm",
                 level="fail" if alarm.severity == "CRITICAL" else "warning",
-                metric="threshold alarm",
-                value=alarm.observed if isinstance(alarm.observed, int | float) else None,
-                detail=f"OctoPerf threshold alarm {named}: {alarm.severity or 'no severity'}{said}.",
+                metric=alarm.counter_id or "threshold alarm",
+                value=observed if isinstance(observed, int | float) else None,
+                unit=unit,
+                detail=f"{alarm.severity or 'Unrated'} OctoPerf alarm {named}"
+                + (f": {values}." if values else "."),
             )
         )
     return found
+
+
+def headline_of_assessment(
+    verdict: str, state: str, criteria: list[Criterion], findings: list[Finding]
+) -> str:
+    """Why the verdict is what it is, in one line: its causes, then the SLA limits applied."""
+    limits = "; ".join(
+        f"SLA {SAID[SLA_METRICS[c.name]]} {said(c.observed, UNIT_OF[c.name])}"
+        f" against {said(c.limit, UNIT_OF[c.name])}: {c.result}"
+        for c in criteria
+    )
+    causes = [f.detail.rstrip(".") for f in findings if f.level == verdict][:2]
+    if verdict == "pass":
+        causes = ["no rule raised a warning or a failure"]
+    elif verdict == "incomplete":
+        causes = [f"the test is {state}: assess it once it has ended"]
+    return f"{verdict}: " + "; ".join([*causes, limits or "no SLA limits given"])
 
 
 async def alarms_of(api: OctoPerf, bench_result_id: str) -> tuple[list[Alarm] | None, str | None]:
@@ -1727,7 +1801,7 @@ async def assess_test(
                 result="n/a" if seen is None else "PASS" if seen <= limit else "FAIL",
             )
         )
-    findings = findings_of(state, values, rows) + alarm_findings(alarms or [])
+    findings = findings_of(state, values, rows) + alarm_findings(alarms or [], api.times.ms)
     levels = {f.level for f in findings} | {"fail" for c in criteria if c.result == "FAIL"}
     if state not in FINISHED_STATES:
         verdict = "incomplete"
@@ -1737,6 +1811,7 @@ async def assess_test(
         bench_result_id=bench_result_id,
         state=state,
         verdict=verdict,
+        headline=headline_of_assessment(verdict, state, criteria, findings),
         metrics=[m for m in metrics if m.name in KEY_METRICS],
         sla=criteria,
         threshold_alarms=None if alarms is None else dict(Counter(a.severity or "UNKNOWN" for a in alarms)),
@@ -1746,13 +1821,6 @@ async def assess_test(
     )
 
 
-TREND_METRICS = {  # the key metrics of a history, by the names results give them
-    "avg_ms": "RESPONSE_TIME_AVG",
-    "p95_ms": "RESPONSE_TIME_PERCENTILE_95",
-    "p99_ms": "RESPONSE_TIME_PERCENTILE_99",
-    "error_percent": "ERRORS_PERCENT",
-    "hits_per_s": "HITS_RATE",
-}
 MAX_TREND_RUNS = 50
 
 
@@ -2197,16 +2265,6 @@ def transaction_shifts(history: list[RunStats], tolerance: float) -> list[Transa
     return found[:TOP_SHIFTS]
 
 
-UNIT_OF = {"avg_ms": "ms", "p95_ms": "ms", "p99_ms": "ms", "error_percent": "%", "hits_per_s": "hits/s"}
-SAID = {
-    "avg_ms": "average",
-    "p95_ms": "p95",
-    "p99_ms": "p99",
-    "error_percent": "error %",
-    "hits_per_s": "hits/s",
-}
-
-
 def verdict_of_history(
     ids: list[str], readings: list[Reading], transactions: list[TransactionShift], tolerance: float
 ) -> tuple[str, str | None, list[str]]:
@@ -2217,11 +2275,8 @@ def verdict_of_history(
     that goes back part of the way from a lasting shift leaves that shift holding; a shift that
     ended (a later one came back to the level before it) is not lasting."""
 
-    def values(metric: str, before: float, after: float) -> str:
-        change = change_percent(before, after)
-        return f"{SAID[metric]} {num(before)} -> {num(after)} {UNIT_OF[metric]}" + (
-            "" if change is None else f" ({change:+.1f} %)"
-        )
+    def values(metric: str, before: float | None, after: float | None) -> str:
+        return from_to(TREND_METRICS[metric], before, after, UNIT_OF[metric])
 
     def holds(r: Reading) -> bool:  # the newest run goes back part of the way from its last lasting shift
         last = r.lasting[-1] if r.lasting else None
@@ -2269,7 +2324,8 @@ def verdict_of_history(
             worse = direction(drifts[0].metric, 0, drifts[0].drift) == "worse"
             verdict, since = ("regression" if worse else "improvement"), ids[0]
             evidence = [
-                f"{SAID[r.metric]} drifting {r.drift:+.1f} % over {len(ids)} runs" for r in drifts[:3]
+                f"{SAID[TREND_METRICS[r.metric]]} drifting {r.drift:+.1f} % over {len(ids)} runs"
+                for r in drifts[:3]
             ]
         else:
             evidence = [f"no lasting shift beyond {tolerance:g} %, newest run within its segment's noise"]
@@ -2283,8 +2339,8 @@ def verdict_of_history(
     for r in readings:
         for start, end in r.ended[-1:]:
             evidence.append(
-                f"{SAID[r.metric]} {change_percent(start.before, start.after):+.1f} % from {ids[start.at]} to"
-                f" {ids[end.at - 1]}, recovered at {ids[end.at]}"
+                f"{SAID[TREND_METRICS[r.metric]]} {change_percent(start.before, start.after):+.1f} % from"
+                f" {ids[start.at]} to {ids[end.at - 1]}, recovered at {ids[end.at]}"
             )
     last = [(r.lasting[-1], r) for r in readings if r.lasting]
     if earlier := sorted(((s, r) for s, r in last if ids[s.at] != since), key=lambda sr: sr[0].at):
@@ -2624,7 +2680,10 @@ class DemoOctoPerf:
             (f"POST /runtime/bench-results/stop/{one}", lambda rid, _: self.stop(rid)),
             (f"GET /runtime/bench-results/{one}", lambda rid, _: self.run(rid)),
             (f"GET /analysis/bench-reports/by-project/{one}", lambda pid, _: self.reports(pid)),
-            (f"GET /analysis/bench-reports/{one}", lambda rep, _: self.report(rep.replace("rep-", "br-", 1))),
+            (
+                f"GET /analysis/bench-reports/{one}",
+                lambda rep, _: self.report(rep.replace("rep-", "br-", 1), rep),
+            ),
             (f"GET /design/virtual-users/by-project/{one}", lambda pid, _: self.virtual_users(pid)),
             (
                 f"GET /analysis/metrics/global/{one}",
@@ -2748,8 +2807,8 @@ class DemoOctoPerf:
             self.remember(runs)
         return self.run(run_id)
 
-    def report(self, run_id: str) -> dict[str, Any] | None:
-        if not (run := self.known(run_id)):
+    def report(self, run_id: str, asked: str | None = None) -> dict[str, Any] | None:
+        if not (run := self.known(run_id)) or asked == run_id:  # a bench RESULT id is no report id
             return None
         scenario, project = DEMO_SCENARIOS[run["scenario"]][0:2]
         return {
@@ -2847,9 +2906,11 @@ class DemoOctoPerf:
         severity = ("CRITICAL", "WARNING") if run_id == DEMO_HISTORY[-1] else ("PASSED", "PASSED")
         p95 = self.rows(run_id)["act-shop-5"]["RESPONSE_TIME_PERCENTILE_95"]
         return [
-            {"id": "alarm-p95", "thresholdId": "thr-checkout-p95", "severity": severity[0], "threshold": 1.5,
+            {"id": "alarm-p95", "name": "Checkout p95 below 1.5 s", "thresholdId": "thr-checkout-p95",
+             "counterId": "RESPONSE_TIME_PERCENTILE_95", "severity": severity[0], "threshold": 1.5,
              "observed": p95},
-            {"id": "alarm-errors", "thresholdId": "thr-errors", "severity": severity[1], "threshold": 1.0,
+            {"id": "alarm-errors", "name": "errors below 1 %", "thresholdId": "thr-errors",
+             "counterId": "ERRORS_PERCENT", "severity": severity[1], "threshold": 1.0,
              "observed": self.summary(run_id)["ERRORS_PERCENT"]},
         ]  # fmt: skip
 

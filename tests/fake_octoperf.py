@@ -200,6 +200,15 @@ def default_routes() -> dict[tuple[str, str], Any]:
             {"id": "alarm-1", "severity": "PASSED"},
             {"id": "alarm-2", "severity": "PASSED"},
             {"id": "alarm-3", "severity": "WARNING"},
+            {
+                "id": "alarm-4",
+                "name": "p95 below 2 s",
+                "thresholdId": "thr-4",
+                "counterId": "RESPONSE_TIME_PERCENTILE_95",
+                "severity": "PASSED",
+                "threshold": 2.0,
+                "observed": 1.25,
+            },
         ],
     }
 

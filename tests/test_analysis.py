@@ -63,9 +63,8 @@ async def test_comparing_a_slower_run_gives_a_regression_with_evidence(client, o
     )
     assert result["verdict"] == "regression"
     assert result["headline"] == (
-        "regression: ERRORS_PERCENT 0.2 -> 0.5 % (+150.0 %);"
-        " RESPONSE_TIME_PERCENTILE_99 2,000 -> 2,750 ms (+37.5 %);"
-        " RESPONSE_TIME_PERCENTILE_95 1,000 -> 1,250 ms (+25.0 %);"
+        "regression: error % 0.2 -> 0.5 % (+150.0 %); p99 2,000 -> 2,750 ms (+37.5 %);"
+        " p95 1,000 -> 1,250 ms (+25.0 %);"
         " most regressed transaction: GET /shop/page-4 p95 280 -> 560 ms"
     )
     metrics = {m["name"]: m for m in result["metrics"]}
@@ -130,9 +129,7 @@ async def test_faster_but_failing_more_is_mixed(client, octoperf):
         client, "compare_tests", baseline_bench_result_id="br-0", candidate_bench_result_id="br-1"
     )
     assert result["verdict"] == "mixed"
-    assert result["headline"].startswith(
-        "mixed: ERRORS_PERCENT 0.2 -> 5 % (+2400.0 %); RESPONSE_TIME_PERCENTILE_95"
-    )
+    assert result["headline"].startswith("mixed: error % 0.2 -> 5 % (+2400.0 %); p95")
 
 
 async def test_a_wider_tolerance_turns_small_changes_into_no_significant_change(client, octoperf):
@@ -259,11 +256,15 @@ async def test_findings_name_rule_metric_value_and_transaction(client, octoperf)
         "value": None,
         "unit": "",
         "transaction": None,
-        "detail": "OctoPerf threshold alarm alarm-3: WARNING.",
+        "detail": "WARNING OctoPerf alarm alarm-3.",
     }
-    assert findings[5]["detail"] == "28.33 % of all errors, 1.73 % of its requests failed."
+    assert findings[2]["detail"] == f"Slowest transaction #1: {action_name(19)}, p95 580 ms."
+    assert (
+        findings[5]["detail"]
+        == f"{action_name(17)} holds 28.33 % of all errors (17); 1.73 % of its requests failed."
+    )
     assert result["verdict"] == "warning"
-    assert result["threshold_alarms"] == {"PASSED": 2, "WARNING": 1}
+    assert result["threshold_alarms"] == {"PASSED": 3, "WARNING": 1}
 
 
 async def test_a_critical_threshold_alarm_fails_the_test(client, octoperf):

@@ -241,9 +241,11 @@ FORBIDDEN = {"$ref", "$defs", "anyOf", "oneOf", "allOf", "additionalProperties",
 
 
 def keywords(schema) -> list[tuple[str, object]]:
-    """Every (keyword, value) pair anywhere in a schema."""
+    """Every (keyword, value) pair anywhere in a schema (property names are not keywords)."""
     if isinstance(schema, dict):
-        return [(k, v) for k, v in schema.items()] + [p for v in schema.values() for p in keywords(v)]
+        inner = [v for k, v in schema.items() if k not in ("properties", "$defs")]
+        inner += [v for k in ("properties", "$defs") for v in schema.get(k, {}).values()]
+        return [(k, v) for k, v in schema.items()] + [p for v in inner for p in keywords(v)]
     if isinstance(schema, list):
         return [p for v in schema for p in keywords(v)]
     return []

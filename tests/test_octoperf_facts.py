@@ -139,22 +139,30 @@ async def test_each_alarm_not_passed_is_a_finding_named_by_what_octoperf_gives(c
         "/analysis/threshold-alarms",
         [
             {"id": "a-1", "severity": "CRITICAL", "name": "Checkout p95", "thresholdId": "t-9",
-             "threshold": 1.5, "observed": 2.25},
+             "counterId": "RESPONSE_TIME_PERCENTILE_95", "threshold": 1.5, "observed": 2.25},
+            {"id": "a-4", "severity": "WARNING", "counterId": "SOMETHING_NEW", "threshold": 3, "observed": 4},
             {"id": "a-2", "severity": "WARNING", "threshold": {"nested": "object"}},
             {"id": "a-3", "severity": "PASSED"},
         ],
     )  # fmt: skip
     result = await ok(client, "assess_test", bench_result_id="br-1")
     alarms = [f for f in result["findings"] if f["rule"] == "threshold_alarm"]
-    assert [(f["level"], f["detail"]) for f in alarms] == [
+    assert [(f["level"], f["detail"], f["value"], f["unit"]) for f in alarms] == [
         (
             "fail",
-            "OctoPerf threshold alarm Checkout p95 (a-1): CRITICAL, threshold t-9, limit 1.5, observed 2.25.",
+            "CRITICAL OctoPerf alarm 'Checkout p95' (t-9): observed 2,250 ms, limit 1,500 ms.",
+            2250,
+            "ms",
         ),
-        ("warning", "OctoPerf threshold alarm a-2: WARNING."),
+        ("warning", "WARNING OctoPerf alarm a-4: observed 4, limit 3.", 4, ""),  # an unknown metric: as sent
+        ("warning", "WARNING OctoPerf alarm a-2.", None, ""),
     ]
+    assert result["headline"] == (
+        "fail: CRITICAL OctoPerf alarm 'Checkout p95' (t-9): observed 2,250 ms, limit 1,500 ms;"
+        " no SLA limits given"
+    )
     assert result["verdict"] == "fail"
-    assert result["threshold_alarms"] == {"CRITICAL": 1, "WARNING": 1, "PASSED": 1}
+    assert result["threshold_alarms"] == {"CRITICAL": 1, "WARNING": 2, "PASSED": 1}
 
 
 @pytest.mark.parametrize(
@@ -323,8 +331,9 @@ def test_the_demo_answers_with_the_shapes_the_fake_octoperf_answers_with(method,
         return json.dumps({"@type": item, "metrics": [metric], "metric": metric}).encode()
 
     fake = FakeOctoPerf()
-    fake.answer("POST", "/analysis/threshold-alarms", [{"id": "a", "severity": "CRITICAL", "thresholdId": "t",
-                                                        "threshold": 1.0, "observed": 2.0}])  # fmt: skip
+    alarm = {"id": "a", "severity": "CRITICAL", "thresholdId": "t", "name": "p95 below 1 s",
+             "counterId": "RESPONSE_TIME_PERCENTILE_95", "threshold": 1.0, "observed": 2.0}  # fmt: skip
+    fake.answer("POST", "/analysis/threshold-alarms", [alarm])
     headers = {"Authorization": f"Bearer {KEY}"}
     fake_answer = fake.respond(
         httpx2.Request(method, BASE + fake_path, headers=headers, content=body("br-1"))
