@@ -28,7 +28,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -312,6 +312,12 @@ def http_status(error: ToolError) -> str:
 
 
 @cache
+def unreachable(sentence: str) -> ToolError:
+    """The error for a request OctoPerf never answered, also logged: an editor's log shows it."""
+    log.warning(sentence)
+    return ToolError(sentence)
+
+
 def adapter(into: Any) -> TypeAdapter:
     """One validator per result type, built on first use rather than on every request."""
     return TypeAdapter(into)
@@ -331,11 +337,10 @@ class OctoPerf:
         self.slots = anyio.CapacityLimiter(MAX_IN_FLIGHT)
         self.times, self.times_lock = TimeUnit(), anyio.Lock()  # decided once, by read_times
 
-    def ui(self, workspace_id: str | None, *path: str) -> str | None:
-        """An OctoPerf UI page, {api_url}/ui/workspace/{id}/... (the format OctoPerf's plugins use)."""
-        return (
-            "/".join((self.settings.api_url, "ui/workspace", workspace_id, *path)) if workspace_id else None
-        )
+    def ui(self, workspace_id: str | None, *path: str) -> str:
+        """An OctoPerf UI page, {api_url}/ui/workspace/{id}/... (the format OctoPerf's plugins use);
+        "" when the workspace is not known: a link is never made up."""
+        return "/".join((self.settings.api_url, "ui/workspace", workspace_id, *path)) if workspace_id else ""
 
     async def get(self, into: type[T], path: str, **ids: str) -> T:
         return await self.call(into, "GET", path, ids)
@@ -374,7 +379,7 @@ class OctoPerf:
             except (httpx2.ConnectError, httpx2.ConnectTimeout):  # nothing was sent
                 failure = f"Cannot reach {self.settings.api_url}: check OCTOPERF_API_URL and the network."
             except httpx2.TimeoutException:
-                raise ToolError(
+                raise unreachable(
                     f"OctoPerf did not answer within {TIMEOUT_S:g} s{again}." + may_have_run
                 ) from None
             except httpx2.TransportError:
@@ -386,7 +391,7 @@ class OctoPerf:
             if attempt + 1 < attempts:
                 await self.sleep(retry_delay(response, attempt))
             elif failure:
-                raise ToolError(failure) from None
+                raise unreachable(failure) from None
         assert response is not None
         if not response.is_success and response.status_code >= 500 and may_have_run:
             raise ToolError(f"OctoPerf failed to answer (HTTP {response.status_code})." + may_have_run)
@@ -486,7 +491,7 @@ class Out(BaseModel):
 
 
 class ReportItem(Out):  # read from OctoPerf (its type as "@type") and returned as is
-    type: str = Field("", description="OctoPerf's item type.")
+    type: str = ""
     name: Text = ""
 
     @model_validator(mode="before")
@@ -558,8 +563,11 @@ class GlobalMetrics(BaseModel):
     metrics: Items[GlobalMetric] = []
 
 
-Url = str | None  # an OctoPerf UI page
-TimesRead = str | None  # how OctoPerf's times were read: "seconds, checked on <run>" or "..., assumed (why)"
+Url = str  # an OctoPerf UI page; "" when not known
+TimesRead = (
+    str  # how OctoPerf's times were read: "seconds, checked on <run>", "..., assumed (why)", "not read"
+)
+NOT_READ = "not read"
 
 
 class Workspace(Out):
@@ -569,7 +577,7 @@ class Workspace(Out):
     url: Url
 
 
-LeftOut = Annotated[int, Field(description="More not listed: lists stop at 100.")]
+LeftOut = Annotated[int, Field(description="Not listed (at most 100 are).")]
 
 
 class Workspaces(Out):
@@ -587,7 +595,7 @@ class Project(Out):
 
 class Projects(Out):
     workspace_id: str
-    projects: list[Project] = Field(description="Most recently modified first.")
+    projects: list[Project]
     left_out: LeftOut
 
 
@@ -606,7 +614,7 @@ class Scenarios(Out):
 
 class Launch(Out):
     bench_report_id: str
-    bench_result_id: str | None = Field(description="Poll this with get_test_status.")
+    bench_result_id: Text
     test_name: str
     report_url: Url
 
@@ -616,11 +624,11 @@ class TestStatus(Out):
     state: str
     meaning: str
     finished: bool
-    progress_percent: float | None = Field(description="0 until RUNNING, 100 once FINISHED.")
+    progress_percent: float | None
     created: datetime | None
     last_modified: datetime | None
     elapsed_s: int | None
-    scenario_id: str | None
+    scenario_id: Text
 
 
 class Stopped(TestStatus):
@@ -650,18 +658,18 @@ class TestRun(Out):
     bench_result_id: str
     bench_report_id: str
     name: str
-    state: str | None
+    state: Text
     created: datetime | None
     duration_s: int | None
-    scenario_id: str | None
+    scenario_id: Text
     url: Url
 
 
 class Tests(Out):
     project_id: str
-    runs_in_project: int = Field(description="Runs in the project's reports.")
-    tests: list[TestRun] = Field(description="Newest first.")
-    note: str | None
+    runs_in_project: int
+    tests: list[TestRun]
+    note: Text
 
 
 class Transaction(Out):
@@ -678,7 +686,7 @@ class Transaction(Out):
 class Transactions(Out):
     bench_result_id: str
     sorted_by: str
-    total: int = Field(description="Transactions in the test.")
+    total: int
     left_out: int
     transactions: list[Transaction]
     time_unit: TimesRead
@@ -687,14 +695,12 @@ class Transactions(Out):
 class Run(Out):
     bench_result_id: str
     state: str
-    scenario_id: str | None
+    scenario_id: Text
     created: datetime | None
     duration_s: int | None
 
 
-class Change(Out):
-    """change = candidate - baseline."""
-
+class Change(Out):  # change: candidate - baseline
     name: str
     unit: str
     baseline: float | None
@@ -717,7 +723,7 @@ class Comparison(Out):
     tolerance_percent: float
     baseline: Run
     candidate: Run
-    warnings: list[str] = Field(description="Why the two runs may not be comparable.")
+    warnings: list[str]
     metrics: list[Change]
     transactions_matched: int  # by name, in both runs
     transactions_unmatched: int
@@ -751,8 +757,8 @@ class Assessment(Out):
     headline: str
     metrics: list[Metric]
     sla: list[Criterion]
-    threshold_alarms: dict[str, int] | None = Field(description="Count by severity; null: see alarms_note.")
-    alarms_note: str | None
+    threshold_alarms: dict[str, int] | None = Field(description="By severity; null: see alarms_note.")
+    alarms_note: Text
     findings: list[Finding]
     time_unit: TimesRead
 
@@ -768,9 +774,8 @@ class Report(Out):
 
 class ChangePoint(Out):
     bench_result_id: str
-    created: datetime | None
-    before: float = Field(description="Median back to the previous change point.")
-    after: float = Field(description="Median up to the next one.")
+    before: float = Field(description="Median of the runs before, and after.")
+    after: float
     change_percent: float | None
     p_value: float
 
@@ -778,13 +783,13 @@ class ChangePoint(Out):
 class MetricTrend(Out):
     metric: str
     verdict: Literal["worse", "better", "unchanged", "n/a"] = Field(
-        description="Newest run vs segment_median (runs since the last change point)."
+        description="Newest run vs segment_median."
     )
-    values: list[float | None] = Field(description="One per run, in the order of run_ids.")
+    values: list[float | None] = Field(description="Per run of run_ids.")
     change_points: list[ChangePoint]
     segment_median: float | None
     latest_change_percent: float | None
-    drift_percent: float | None = Field(description="Slow drift over the runs, %.")
+    drift_percent: float | None
 
 
 class TransactionShift(Out):
@@ -857,16 +862,16 @@ def first(found: list[Entity]) -> tuple[list[Entity], int]:
 
 
 async def list_workspaces(ctx: Context) -> Workspaces:
-    """List the OctoPerf workspaces of the API key's user, with UI links. Start here:
-    a workspace id leads to list_projects. Read-only, one API request."""
+    """The API key's OctoPerf workspaces, with UI links. Start here: a workspace id
+    leads to list_projects. Read-only, 1 request."""
     api = api_of(ctx)
     shown, left_out = first(await api.get(list[Entity], "/workspaces/member-of"))
     return Workspaces(workspaces=[brief(Workspace, w, url=api.ui(w.id)) for w in shown], left_out=left_out)
 
 
 async def list_projects(workspace_id: WorkspaceId, ctx: Context) -> Projects:
-    """A workspace's design projects (id, name, description, last modified, UI link).
-    A project id leads to list_scenarios. Read-only, one API request."""
+    """A workspace's projects, most recently modified first, with UI links. A project
+    id leads to list_scenarios. Read-only, 1 request."""
     api = api_of(ctx)
     path = "/design/projects/by-workspace/{workspace_id}/DESIGN"
     found = await api.get(list[Entity], path, workspace_id=workspace_id)
@@ -883,8 +888,8 @@ async def list_projects(workspace_id: WorkspaceId, ctx: Context) -> Projects:
 
 
 async def list_scenarios(project_id: ProjectId, ctx: Context) -> Scenarios:
-    """List a project's scenarios: the load profiles that run_scenario can launch, with UI links.
-    Read-only, two API requests."""
+    """A project's scenarios: the load profiles run_scenario launches, with UI links.
+    Read-only, 2 requests."""
     api = api_of(ctx)
     workspace_id = await workspace_of(api, project_id)
     path = "/runtime/scenarios/by-project/{project_id}"
@@ -907,8 +912,8 @@ async def run_scenario(
     ] = None,
 ) -> Launch:
     """Launch a load test of a scenario. CONSUMES OCTOPERF CREDITS and sends real load:
-    confirm with the user first, never call it twice for one request. Returns the bench result id
-    to follow with wait_for_test, and the report link. Three API requests; never retried."""
+    confirm with the user first; never call it twice for one request. Returns the run id for
+    wait_for_test and the report link. 3 requests, never retried."""
     api = api_of(ctx)
     # Both lookups come first: a bad id fails here, and nothing can fail after the launch.
     scenario = await api.get(Entity, "/runtime/scenarios/{scenario_id}", scenario_id=scenario_id)
@@ -993,8 +998,8 @@ async def status_of(api: OctoPerf, bench_result_id: str) -> TestStatus:
 
 
 async def get_test_status(bench_result_id: BenchResultId, ctx: Context) -> TestStatus:
-    """State and progress of a test run now; the state, not the progress, tells
-    whether it is over. To wait, use wait_for_test, not a loop. Read-only, 1-2 API requests."""
+    """A test run's state and progress % now (0 until RUNNING, 100 once FINISHED; the
+    state tells whether it is over). To wait, use wait_for_test, not a loop. Read-only, 1-2 requests."""
     return await status_of(api_of(ctx), bench_result_id)
 
 
@@ -1022,13 +1027,13 @@ async def wait_for_test(
         Field(
             ge=1,
             le=3600,
-            description="Seconds to wait (the test goes on); 50 fits clients that cut calls at 60 s.",
+            description="Seconds to wait; 50 fits clients that cut calls at 60 s.",
         ),
     ] = WAIT_S,
 ) -> Waited:
     """Wait until a test run ends or timeout_s passes, with progress notifications;
-    the final status and, if FINISHED, its summary metrics. Not over yet: finished=false, call
-    again. Cancelling stops the waiting, not the test. Read-only; polls every 5-10 s."""
+    the status and, once FINISHED, its summary. finished=false: call again. Cancelling stops the
+    wait, not the test. Read-only."""
     api = api_of(ctx)
     start, shown = api.clock(), -1.0
     while True:
@@ -1047,7 +1052,7 @@ async def wait_for_test(
     metrics, unit = (
         await summary_of(api, bench_result_id, DEFAULT_METRICS)
         if status.state == "FINISHED"
-        else (None, None)
+        else (None, NOT_READ)
     )
     if metrics is not None:
         next_step = (  # jmeter-java-dsl waits for two equal reads: OctoPerf settles them after the end
@@ -1121,8 +1126,8 @@ async def list_tests(
     ] = None,
     limit: Annotated[int, Field(ge=1, le=50, description="How many runs, newest first.")] = 10,
 ) -> Tests:
-    """Past test runs of a project, newest first (ids, name, state, start, duration,
-    scenario, report link). Read-only; two API requests, plus one a run."""
+    """A project's past test runs, newest first: ids, name, state, start, duration,
+    scenario, report link. Read-only; 2 requests, plus 1 a run."""
     api = api_of(ctx)
     if scenario_id is not None:
         check_id("scenario_id", scenario_id)
@@ -1300,9 +1305,8 @@ async def get_test_metrics(
         ),
     ] = None,
 ) -> Metrics:
-    """Summary statistics of a test run (HTTP requests only), each with value and
-    unit: times in ms, sizes in bytes, rates per second. Final once the test has finished.
-    Read-only, 1-2 API requests."""
+    """A test run's summary statistics, each with value and unit (ms, bytes, per
+    second); final once it has finished. Read-only, 1-2 requests."""
     api, ids = api_of(ctx), metric_ids(metrics)
     found, unit = await summary_of(api, bench_result_id, list(dict.fromkeys([*ids, "HITS_TOTAL"])))
     if not has_data(values := {m.name: m.value for m in found}):
@@ -1392,8 +1396,8 @@ async def get_test_transactions(
     sort_by: Annotated[Literal["p95", "avg", "errors", "hits"], Field(description="Highest first.")] = "p95",
     limit: Annotated[int, Field(ge=1, le=100, description="How many transactions.")] = 10,
 ) -> Transactions:
-    """Per-transaction statistics of a test run, by name: hits, errors, error %,
-    average, p90, p95, p99 in ms: where the time goes, what fails. Read-only, 3-5 API requests."""
+    """A test run's statistics per transaction: hits, errors, error %, average, p90,
+    p95, p99 (ms): where the time goes, what fails. Read-only, 3-5 requests."""
     api = api_of(ctx)
     ([rows], unit) = await transactions_of(api, [await bench_result(api, bench_result_id)])
     field_name = SORT_KEYS[sort_by]
@@ -1545,13 +1549,12 @@ async def compare_tests(
     candidate_bench_result_id: CandidateId,
     ctx: Context,
     tolerance_percent: Annotated[
-        float, Field(ge=0, le=100, description="Changes within plus or minus this % count as unchanged.")
+        float, Field(ge=0, le=100, description="Changes within +- this % count as unchanged.")
     ] = 10,
 ) -> Comparison:
-    """Compare two test runs: each summary metric in both, its change and
+    """Compare two test runs: each summary metric in both with its change and
     better/worse/unchanged, comparability warnings, the transactions whose p95 regressed most, and
-    a verdict (regression, improvement, mixed, no significant change, not comparable). Read-only,
-    about 8 API requests."""
+    a verdict with its headline. Read-only, about 8 requests."""
     api = api_of(ctx)
     ids = (
         check_id("baseline_bench_result_id", baseline_bench_result_id),
@@ -1763,16 +1766,16 @@ async def assess_test(
         float | None, Field(ge=0, le=100, description="SLA: highest error percentage, 0-100.")
     ] = None,
 ) -> Assessment:
-    """Assess a test run: a verdict (pass, warning, fail; incomplete while running),
-    each SLA limit given PASS/FAIL with margin, key metrics, and findings by fixed rules (errors
-    above 1 %, p99 above 5x median, slowest and most failing transactions, ended ABORTED/ERROR,
-    threshold alarms not passed): every verdict but pass names its cause. Read-only, 5 requests."""
+    """Assess a test run: a verdict (pass, warning, fail; incomplete while running)
+    with the line saying why, each SLA limit given PASS/FAIL with margin, key metrics, findings by
+    fixed rules (errors above 1 %, p99 above 5x median, slowest and most failing transactions,
+    ended ABORTED/ERROR, threshold alarms). Read-only, 5 requests."""
     api = api_of(ctx)
     result = await bench_result(api, bench_result_id)
     state = result.state or "UNKNOWN"
     metrics: list[Metric] = []
     rows: list[Transaction] = []
-    alarms, alarms_note, unit = None, f"Not read: the test is {state}.", None
+    alarms, alarms_note, unit = None, f"Not read: the test is {state}.", NOT_READ
     if state in HAS_DATA:
         (metrics, unit), ([rows], _), (alarms, alarms_note) = await gather(
             summary_of(api, bench_result_id, DEFAULT_METRICS),
@@ -1841,11 +1844,11 @@ async def analyze_trend(
         float, Field(ge=0, le=100, description="Smaller shifts (%) are not reported.")
     ] = 10,
 ) -> Trend:
-    """Is a scenario getting slower, and since when? Its newest runs: average, p95,
-    p99 (ms), error % and hits/s per run, change points by statistics (E-Divisive means,
-    permutation test), shifts that ended, drifts, the newest run vs its segment, the transactions
-    whose p95 shifted, and a verdict with the run it dates from. Runs not FINISHED, without data
-    or not doing the same work are left out, with why. Read-only; about 3 API requests a run."""
+    """Is a scenario getting slower, and since when? Its newest runs' average, p95,
+    p99 (ms), error % and hits/s, change points by statistics (E-Divisive, permutation test),
+    shifts that ended, drifts, the newest run vs its segment, the transactions whose p95 shifted,
+    a verdict dated to a run. Runs not FINISHED, without data or doing other work are left out,
+    with why. Read-only, about 3 requests a run."""
     api = api_of(ctx)
     ids = [check_id("bench_result_ids", run) for run in dict.fromkeys(bench_result_ids or ())]
     scenario = await api.get(Entity, "/runtime/scenarios/{scenario_id}", scenario_id=scenario_id)
@@ -1881,8 +1884,8 @@ async def analyze_trend(
 
 
 async def get_report(bench_report_id: BenchReportId, ctx: Context) -> Report:
-    """A bench report (OctoPerf's analysis page of test runs): name, description,
-    bench result ids, items (name and type), UI link. Read-only, two API requests."""
+    """A bench report (OctoPerf's analysis page of runs): name, description, run ids,
+    items, UI link. Read-only, 2 requests."""
     api = api_of(ctx)
     report = await api.get(
         Entity, "/analysis/bench-reports/{bench_report_id}", bench_report_id=bench_report_id
@@ -2179,7 +2182,6 @@ def analyse(
         trend.change_points = [
             ChangePoint(
                 bench_result_id=ids[s.at],
-                created=dates[s.at],
                 before=round(s.before, 2),
                 after=round(s.after, 2),
                 change_percent=change_percent(s.before, s.after),
@@ -2227,7 +2229,7 @@ def analyse(
         method=f"E-Divisive means (U-statistics, tau and kappa searched), permutation test p<={SIGNIFICANCE}"
         f" ({PERMUTATIONS} shuffles, seed {SEED}), segments of {MIN_SEGMENT}+ runs, shifts sized by medians;"
         f" newest run vs its segment: beyond the tolerance, {NOISE_MADS:g} MADs and its range",
-        time_unit=time_unit,
+        time_unit=time_unit or NOT_READ,
     )
 
 
@@ -3087,8 +3089,10 @@ def build_server(
     transport: httpx2.AsyncBaseTransport | None = None,
     sleep: Callable[[float], Awaitable[Any]] = anyio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    log_level: Literal["INFO", "WARNING"] = "WARNING",
 ) -> MCPServer:
-    """The MCP server for these settings; tests pass an httpx2.MockTransport and a fake clock."""
+    """The MCP server for these settings; tests pass an httpx2.MockTransport and a fake clock.
+    The log level is the HTTP server's too (its start line and each request are INFO)."""
 
     def lifespan(_server: MCPServer) -> Any:
         return connect(settings, transport, sleep, clock)
@@ -3110,6 +3114,7 @@ def build_server(
         + (READ_ONLY_NOTE if settings.read_only else ""),
         lifespan=lifespan,
         extensions=[apps],
+        log_level=log_level,
     )
     for tool, annotations, acts in TOOLS:
         if not (acts and settings.read_only):
@@ -3131,6 +3136,7 @@ environment:
   OCTOPERF_READ_ONLY   1: like --read-only
   OCTOPERF_ALLOW_HTTP  1: accept a plain http:// OCTOPERF_API_URL on another machine
   OCTOPERF_DEMO        1: like --demo
+  OCTOPERF_VERBOSE     1: like --verbose
 """
 
 
@@ -3156,12 +3162,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--demo", action="store_true", help="serve a simulated OctoPerf account: no key, no network")
     add("--read-only", action="store_true", help="leave out the tools that launch or stop tests")
     add("--transport", choices=("stdio", "streamable-http"), default="stdio", help="default: stdio")
-    add("--host", default="127.0.0.1", help="streamable-http: address to listen on (default 127.0.0.1)")
-    add("--port", type=port, default=8000, help="streamable-http: port (default 8000), path /mcp")
+    add("--host", help="streamable-http: address to listen on (default 127.0.0.1)")
+    add("--port", type=port, help="streamable-http: port (default 8000), path /mcp")
     add("--allow-remote", action="store_true", help="streamable-http: allow a --host other than this machine")
     add("--check", action="store_true", help="call list_workspaces once, say whether it works, and exit")
+    add("--verbose", action="store_true", help="log every request (INFO) on stderr; default: warnings only")
+    add("--demo-reset", action="store_true", help="forget the runs launched in the demo, and exit")
     add("--version", action="version", version=f"octoperf-mcp {__version__}")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.transport == "stdio" and (args.host or args.port):
+        parser.error("--host and --port are for --transport streamable-http: add it, or leave them out")
+    args.host, args.port = args.host or "127.0.0.1", args.port or 8000
+    return args
 
 
 async def assumptions(api: OctoPerf, workspace_id: str) -> list[str]:
@@ -3211,6 +3223,11 @@ async def assumptions(api: OctoPerf, workspace_id: str) -> list[str]:
 async def check(settings: Settings, transport: httpx2.AsyncBaseTransport | None = None) -> tuple[int, str]:
     """--check: one list_workspaces call through the real server, as an editor would make it;
     then, when the key works, a line for each assumption this account can test."""
+    if not settings.api_key:
+        return 1, (
+            f"FAILED: OCTOPERF_API_KEY is not set: {KEY_HELP}, then run"
+            " OCTOPERF_API_KEY=your-key uv run octoperf_mcp.py --check (or try --demo, which needs none)."
+        )
     async with Client(build_server(settings, transport)) as client:
         result = await client.call_tool("list_workspaces", {})
     if result.is_error:
@@ -3247,8 +3264,15 @@ def port_in_use(host: str, number: int) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    level = logging.WARNING if args.check else logging.INFO  # --check answers in one line
+    verbose = args.verbose or os.environ.get("OCTOPERF_VERBOSE", "").strip().lower() in {"1", "true", "yes"}
+    level = logging.INFO if verbose and not args.check else logging.WARNING  # an editor's log stays quiet
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if args.demo_reset:
+        state = demo_state_file(os.environ)
+        with suppress(FileNotFoundError):
+            os.remove(state)
+        print(f"octoperf-mcp: the demo has forgotten the runs launched in it ({state}).", file=sys.stderr)
+        sys.exit(0)
     http = args.transport != "stdio"
     try:
         settings = Settings.from_env(os.environ, demo=args.demo, read_only=args.read_only)
@@ -3268,7 +3292,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(status)
     if not settings.api_key:
         log.warning("OCTOPERF_API_KEY is not set: tools are listed, but every call will say so.")
-    server = build_server(settings)
+    server = build_server(settings, log_level=logging.getLevelName(level))
     try:
         if not http:
             if sys.stdin.isatty():

@@ -211,6 +211,30 @@ async def test_assessment_checks_each_sla_limit_with_its_margin(client, octoperf
         {"name": "error_percent", "limit": 1.0, "observed": 0.5, "margin": 0.5, "result": "PASS"},
     ]
     assert result["verdict"] == "fail"
+    assert result["headline"] == (
+        "fail: SLA average 512 ms against 600 ms: PASS; SLA p95 1,250 ms against 1,000 ms: FAIL;"
+        " SLA error % 0.5 % against 1 %: PASS"
+    )
+
+
+async def test_a_pass_says_why_and_which_sla_limits_it_applied_or_that_none_were_given(client, octoperf):
+    octoperf.answer("POST", "/analysis/threshold-alarms", [])
+    octoperf.summaries["br-1"] = SUMMARY | {"RESPONSE_TIME_PERCENTILE_99": 2.0}
+    within = await ok(client, "assess_test", bench_result_id="br-1", sla_p95_ms=2000)
+    unlimited = await ok(client, "assess_test", bench_result_id="br-1")
+    assert (
+        within["headline"]
+        == "pass: no rule raised a warning or a failure; SLA p95 1,250 ms against 2,000 ms: PASS"
+    )
+    assert unlimited["headline"] == "pass: no rule raised a warning or a failure; no SLA limits given"
+    assert unlimited["sla"] == []
+
+
+async def test_a_running_test_is_incomplete_and_says_when_to_assess_it(client, octoperf):
+    octoperf.answer("GET", "/runtime/bench-results/br-1", bench_result("br-1", "RUNNING"))
+    octoperf.answer("POST", "/analysis/threshold-alarms", [])
+    result = await ok(client, "assess_test", bench_result_id="br-1")
+    assert result["headline"].startswith("incomplete: the test is RUNNING: assess it once it has ended")
 
 
 async def test_a_clean_run_within_its_sla_passes_and_shows_its_key_numbers(client, octoperf):

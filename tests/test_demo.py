@@ -232,6 +232,7 @@ async def test_each_scenario_has_its_own_transactions(clock):
             "No test run (bench result) with id 'br-checkout-7'",
         ),
         ("get_report", {"bench_report_id": "rep-checkout-7"}, "No bench report with id 'rep-checkout-7'"),
+        ("get_report", {"bench_report_id": "br-checkout-r20"}, "No bench report with id 'br-checkout-r20'"),
         ("run_scenario", {"scenario_id": "scn-nope"}, "No scenario with id 'scn-nope'"),
         ("list_scenarios", {"project_id": "prj-nope"}, "No project with id 'prj-nope'"),
         ("list_projects", {"workspace_id": "ws-nope"}, "No workspace with id 'ws-nope'"),
@@ -297,3 +298,47 @@ async def test_a_run_launched_in_the_demo_is_left_out_of_the_trend_as_not_the_sa
         == (before["verdict"], before["since"])
         == ("regression", "br-checkout-r20")
     )
+
+
+async def test_list_tests_says_when_no_run_of_the_scenario_is_among_the_newest(clock):
+    async with demo(clock) as client:
+        found = await ok(client, "list_tests", project_id="prj-shop", scenario_id="scn-soak")
+    assert found["tests"] == []
+    assert found["note"] == "No runs of scn-soak among the newest 20 runs of project prj-shop."
+
+
+# Every tool's real answer against its own output schema, every "required" kept.
+EVERY_TOOL = [
+    ("list_workspaces", {}),
+    ("list_projects", {"workspace_id": "ws-demo"}),
+    ("list_scenarios", {"project_id": "prj-shop"}),
+    ("list_tests", {"project_id": "prj-shop", "limit": 3}),
+    ("get_test_status", {"bench_result_id": "br-checkout-r20"}),
+    ("wait_for_test", {"bench_result_id": "br-checkout-r20", "timeout_s": 1}),
+    ("get_test_metrics", {"bench_result_id": "br-checkout-r20"}),
+    ("get_test_transactions", {"bench_result_id": "br-checkout-r20"}),
+    (
+        "compare_tests",
+        {"baseline_bench_result_id": "br-checkout-r19", "candidate_bench_result_id": "br-checkout-r20"},
+    ),
+    ("assess_test", {"bench_result_id": "br-checkout-r20", "sla_p95_ms": 1000}),
+    ("analyze_trend", {"scenario_id": "scn-checkout"}),
+    ("get_report", {"bench_report_id": "rep-checkout-r20"}),
+    ("run_scenario", {"scenario_id": "scn-checkout"}),
+    ("stop_test", {"bench_result_id": "br-checkout-r20"}),
+]
+
+
+async def test_every_tools_answer_validates_against_its_own_output_schema_with_required_kept(clock, tmp_path):
+    import jsonschema
+
+    async with demo(clock, state_file=str(tmp_path / "runs.json")) as client:
+        schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
+        assert {name for name, _ in EVERY_TOOL} == set(schemas)
+        for name, arguments in EVERY_TOOL:
+            result = await ok(client, name, **arguments)
+            schema = schemas[name]
+            assert schema["required"] == list(schema["properties"]), name
+            jsonschema.validate(result, schema)
+            with pytest.raises(jsonschema.ValidationError):
+                jsonschema.validate({}, schema)  # an empty answer is not one

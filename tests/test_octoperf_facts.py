@@ -272,7 +272,7 @@ async def test_list_tests_with_a_filter_looks_at_100_runs_at_most_and_says_so(cl
         octoperf.answer("GET", f"/runtime/bench-results/br-{i}", bench_result(f"br-{i}", "FINISHED"))
     result = await ok(client, "list_tests", project_id="prj-1", scenario_id="scn-9")
     assert result["tests"] == []
-    assert result["note"] == "Only the newest 100 runs were looked at."
+    assert result["note"] == "No runs of scn-9 among the newest 100 runs of project prj-1."  # of 150
     assert len([r for r in octoperf.requests if r.url.path.startswith("/runtime/bench-results/")]) == 100
 
 

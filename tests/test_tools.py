@@ -68,7 +68,7 @@ async def test_list_scenarios_links_each_scenario_in_its_workspace_and_drops_the
 async def test_without_a_workspace_id_octoperf_links_are_left_out_not_made_up(client, octoperf):
     octoperf.answer("GET", "/design/projects/prj-1", {"id": "prj-1", "name": "Shop"})
     result = await ok(client, "list_scenarios", project_id="prj-1")
-    assert [s["url"] for s in result["scenarios"]] == [None, None]
+    assert [s["url"] for s in result["scenarios"]] == ["", ""]
 
 
 async def test_run_scenario_launches_once_and_returns_what_to_poll_and_the_report_link(client, octoperf):

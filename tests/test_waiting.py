@@ -188,7 +188,7 @@ async def test_list_tests_gives_past_runs_newest_first_each_with_its_own_report(
     result = await ok(client, "list_tests", project_id="prj-1")
     assert result["project_id"] == "prj-1"
     assert result["runs_in_project"] == 2
-    assert result["note"] is None
+    assert result["note"] == ""
     assert result["tests"] == [
         {
             "bench_result_id": "br-1",
