@@ -2377,42 +2377,48 @@ VIEW_HTML = r"""<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>OctoPerf results</title>
 <style>
-:root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--muted:#5f6670;--grid:#d5d9de;--base:#9aa1ab;
---worse:#c62828;--better:#2e7d32;--unchanged:#6b7280;--accent:#1565c0}
-@media (prefers-color-scheme:dark){:root:not([data-theme=light]){--fg:#e6e8eb;--bg:#17191d;--muted:#9aa0a8;
---grid:#3a3f46;--base:#6b7280;--worse:#ef5350;--better:#66bb6a;--unchanged:#9aa0a8;--accent:#64b5f6}}
-:root[data-theme=dark]{--fg:#e6e8eb;--bg:#17191d;--muted:#9aa0a8;--grid:#3a3f46;--base:#6b7280;
---worse:#ef5350;--better:#66bb6a;--unchanged:#9aa0a8;--accent:#64b5f6}
-body{margin:0;padding:12px;font:13px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);
-background:var(--bg)}
-h2{font-size:13px;margin:14px 0 4px}p{margin:4px 0}.muted{color:var(--muted)}
+:root{color-scheme:light dark;--fg:var(--color-text-primary,#1b1f24);
+--bg:var(--color-background-primary,#fff);--muted:var(--color-text-secondary,#5f6670);--grid:var(--color-border-primary,#d5d9de);--base:#9aa1ab;
+--worse:#c62828;--better:#2e7d32;--unchanged:#6b7280;--accent:#1565c0;--warn:#b26a00}
+@media (prefers-color-scheme:dark){:root:not([data-theme=light]){--fg:var(--color-text-primary,#e6e8eb);
+--bg:var(--color-background-primary,#17191d);--muted:var(--color-text-secondary,#a4aab2);
+--grid:var(--color-border-primary,#3a3f46);--base:#6b7280;--worse:#ef5350;--better:#66bb6a;--unchanged:#9aa0a8;
+--accent:#64b5f6;--warn:#ffb74d}}
+:root[data-theme=dark]{--fg:var(--color-text-primary,#e6e8eb);--bg:var(--color-background-primary,#17191d);
+--muted:var(--color-text-secondary,#a4aab2);--grid:var(--color-border-primary,#3a3f46);--base:#6b7280;
+--worse:#ef5350;--better:#66bb6a;--unchanged:#9aa0a8;--accent:#64b5f6;--warn:#ffb74d}
+body{margin:0;padding:12px;font:13px/1.4 var(--font-sans,system-ui,-apple-system,"Segoe UI",sans-serif);
+color:var(--fg);background:var(--bg)}
+h2{font-size:13px;margin:14px 0 4px}p,li{margin:4px 0;overflow-wrap:anywhere}.muted{color:var(--muted)}
+ul{margin:4px 0;padding-left:18px}
 .verdict{display:inline-block;padding:2px 8px;border-radius:10px;color:#fff;font-weight:600;
 background:var(--unchanged)}
 .verdict.regression,.verdict.fail,.verdict.worse{background:var(--worse)}
 .verdict.improvement,.verdict.pass,.verdict.better{background:var(--better)}
-.verdict.warning,.verdict.mixed{background:#b26a00}
-svg{display:block;overflow:visible}svg text{fill:var(--fg);font-size:11px}
+.verdict.warning,.verdict.mixed{background:var(--warn);color:#1b1f24}
+svg{display:block;overflow:hidden}svg text{fill:var(--fg);font-size:11px}
 svg .small{fill:var(--muted);font-size:10px}
 .base{fill:var(--base)}.worse .cand{fill:var(--worse)}.better .cand{fill:var(--better)}
 .unchanged .cand,.na .cand{fill:var(--unchanged)}
 .worse .change{fill:var(--worse)}.better .change{fill:var(--better)}
 .line{fill:none;stroke:var(--accent);stroke-width:1.5}.run{fill:var(--accent)}
 .run.newest{fill:var(--bg);stroke:var(--accent);stroke-width:2.5}
-.axis{stroke:var(--grid)}.change-point line{stroke:var(--worse);stroke-dasharray:3 3}
+.axis{stroke:var(--muted)}.grid{stroke:var(--grid)}.band{fill:var(--grid);opacity:.35}
+.change-point line{stroke:var(--worse);stroke-dasharray:4 3;stroke-width:1.5}
 .change-point.better line{stroke:var(--better)}
-.change-point .mean{stroke:var(--muted);stroke-dasharray:1 2}
+.change-point .mean{stroke:var(--fg);stroke-opacity:.6;stroke-dasharray:4 3;stroke-width:1.5}
 table{border-collapse:collapse;width:100%}
 td,th{padding:2px 4px;text-align:right;border-bottom:1px solid var(--grid)}
 td:first-child,th:first-child{text-align:left;word-break:break-word}
-li.fail{color:var(--worse)}li.warning{color:#b26a00}
+li.fail{color:var(--worse)}li.warning{color:var(--warn)}
 </style></head>
 <body><main id="view"><p class="muted">Waiting for the result from the host...</p></main>
 <script>
 "use strict";
 // MCP Apps view (io.modelcontextprotocol/ui, spec 2026-01-26): JSON-RPC 2.0 over postMessage with
-// the host. The view asks ui/initialize, applies the host's theme from the answer, then says
-// ui/notifications/initialized; the host then sends ui/notifications/tool-result (a CallToolResult),
-// drawn here from its structuredContent alone: nothing is fetched.
+// the host. The view asks ui/initialize, applies the host's theme and style variables from the
+// answer, then says ui/notifications/initialized; the host then sends ui/notifications/tool-result
+// (a CallToolResult), drawn here from its structuredContent alone: nothing is fetched.
 const PROTOCOL = "2026-01-26", waiting = {};
 let nextId = 1, shown = null;
 const post = (message) => window.parent.postMessage({jsonrpc: "2.0", ...message}, "*");
@@ -2433,7 +2439,7 @@ window.addEventListener("message", (event) => {
   else if (m.id !== undefined) post(m.method === "ui/resource-teardown" ? {id: m.id, result: {}}
     : {id: m.id, error: {code: -32601, message: "Method not found"}});
 });
-function theme(context) {
+function theme(context) {  // the host's theme, and its standard style variables (--color-*, --font-*)
   if (!context) return;
   if (context.theme) document.documentElement.dataset.theme = context.theme;
   const vars = (context.styles || {}).variables || {};
@@ -2456,21 +2462,32 @@ function el(tag, attrs, ...children) {
   for (const c of children) if (c !== null && c !== undefined) node.append(c);  // text is appended as text
   return node;
 }
-const fmt = (v) => v === null || v === undefined ? "n/a"
-  : Math.abs(v) >= 1000 ? Math.round(v).toLocaleString("en") : String(Math.round(v * 100) / 100);
+const group = (v) => v.toLocaleString("en", {maximumFractionDigits: Math.abs(v) >= 100 ? 0 : 2});
+// A value for people: bytes as kB, MB, GB; large numbers grouped, or in millions past 10 M.
+function fmt(v, unit) {
+  if (v === null || v === undefined) return "n/a";
+  if (unit && unit.startsWith("bytes")) {
+    const per = unit.slice(5), [f, p] = [[1e9, "GB"], [1e6, "MB"], [1e3, "kB"], [1, "B"]]
+      .find(([f]) => Math.abs(v) >= f) || [1, "B"];
+    return `${group(Math.round(v / f * 10) / 10)} ${p}${per}`;
+  }
+  return Math.abs(v) >= 1e7 ? `${group(Math.round(v / 1e5) / 10)} M` : group(v);
+}
 const pct = (v) => v === null || v === undefined ? "" : (v > 0 ? "+" : "") + v.toFixed(1) + " %";
 const day = (s) => s ? s.slice(0, 10) : "";
 const NAMES = {HITS_TOTAL: "hits", HITS_RATE: "hits/s", ERRORS_TOTAL: "errors", ERRORS_RATE: "errors/s",
   ERRORS_PERCENT: "error %", RESPONSE_TIME_AVG: "average", RESPONSE_TIME_MEDIAN: "median",
-  RESPONSE_TIME_PERCENTILE_90: "p90", RESPONSE_TIME_PERCENTILE_95: "p95", RESPONSE_TIME_PERCENTILE_99: "p99",
-  THROUGHPUT_TOTAL: "received", THROUGHPUT_RATE: "received/s", avg_ms: "average", p95_ms: "p95",
-  p99_ms: "p99",
-  error_percent: "error %", hits_per_s: "hits/s"};
+  RESPONSE_TIME_MIN: "min", RESPONSE_TIME_MAX: "max", RESPONSE_TIME_PERCENTILE_90: "p90",
+  RESPONSE_TIME_PERCENTILE_95: "p95", RESPONSE_TIME_PERCENTILE_99: "p99", THROUGHPUT_TOTAL: "received",
+  THROUGHPUT_RATE: "received/s", SENT_BYTES_TOTAL: "sent", SENT_BYTES_RATE: "sent/s", avg_ms: "average",
+  p95_ms: "p95", p99_ms: "p99", error_percent: "error %", hits_per_s: "hits/s"};
 const UNITS = {avg_ms: "ms", p95_ms: "ms", p99_ms: "ms", error_percent: "%", hits_per_s: "hits/s"};
 const name = (n) => NAMES[n] || n;
 const head = (d) => [el("p", {}, el("span", {class: "verdict " + d.verdict.replace(/\W/g, "-")}, d.verdict)),
   ...(d.headline ? [el("p", {class: "headline"}, d.headline)] : [])];
-const titled = (label, unit) => unit && unit !== label ? `${label} (${unit})` : label;
+// "p95 (ms)"; no unit where the name or the values already say it ("error %", "received" in MB).
+const titled = (label, unit) => unit && !label.includes(unit) && !unit.startsWith("bytes")
+  ? `${label} (${unit})` : label;
 const item = (t, cls) => el("li", {class: cls ? cls(t) : ""}, typeof t === "string" ? t : t.detail);
 const list = (title, items, cls) => items && items.length
   ? [el("h2", {}, title), el("ul", {}, ...items.map((t) => item(t, cls)))] : [];
@@ -2483,14 +2500,32 @@ function draw() {
   const text = ((shown.content || [])[0] || {}).text || "No structured result.";
   view.replaceChildren(...(!d ? [el("p", {}, text)]
     : d.run_ids ? trend(d, width) : d.sla ? scorecard(d, width) : comparison(d, width)));
-  const box = view.getBoundingClientRect();  // the drawing's own size, not the frame's
-  post({method: "ui/notifications/size-changed", params: {width: Math.ceil(box.right + 12),
-    height: Math.ceil(box.bottom + 12)}});
+  for (const svg of view.querySelectorAll("svg")) untangle(svg, width);
+  const body = document.body.getBoundingClientRect();  // margins of the last element included
+  post({method: "ui/notifications/size-changed", params: {width: Math.ceil(body.width),
+    height: Math.ceil(body.height)}});
+}
+
+// Once laid out: a label that would overlap the one before it moves to the second label row, or
+// is left out (its value stays in the text result); a title wider than the chart gets smaller.
+function untangle(svg, W) {
+  const rows = [[], []];
+  for (const label of svg.querySelectorAll("text.cp-label")) {
+    const box = label.getBBox();
+    const free = (row) => rows[row].every((b) => box.x > b.x + b.width + 4 || box.x + box.width + 4 < b.x);
+    const row = free(0) ? 0 : free(1) ? 1 : -1;
+    if (row < 0) { label.remove(); continue; }
+    label.setAttribute("y", label.getAttribute("y") - 0 + row * 11);
+    rows[row].push(box);
+  }
+  for (const title of svg.querySelectorAll("text.title")) {
+    for (let size = 11; title.getBBox().width > W && size > 8; size--) title.style.fontSize = `${size - 1}px`;
+  }
 }
 
 // compare_tests: each metric's baseline (grey) and candidate (coloured by verdict) bars, scaled per metric.
 function comparison(d, W) {
-  const rowH = 40, barW = W - 72;
+  const rowH = 46, barW = W - 78;
   const chart = el("svg:svg", {width: W, height: d.metrics.length * rowH, role: "img",
     "aria-label": "Each metric in both runs"});
   d.metrics.forEach((m, i) => {
@@ -2499,13 +2534,13 @@ function comparison(d, W) {
     const where = {class: "metric " + m.verdict.replace("/", ""), "data-metric": m.name,
       transform: `translate(0,${i * rowH})`};
     chart.append(el("svg:g", where,
-      el("svg:text", {x: 0, y: 11}, titled(name(m.name), m.unit)),
+      el("svg:text", {x: 0, y: 11, class: "title"}, titled(name(m.name), m.unit)),
       el("svg:text", {x: W, y: 11, "text-anchor": "end", class: "change"},
         `${pct(m.change_percent)} ${m.verdict}`),
-      el("svg:rect", {x: 0, y: 16, width: bar(m.baseline), height: 8, class: "base"}),
-      el("svg:rect", {x: 0, y: 26, width: bar(m.candidate), height: 8, class: "cand"}),
-      el("svg:text", {x: barW + 6, y: 24, class: "small"}, fmt(m.baseline)),
-      el("svg:text", {x: barW + 6, y: 34}, fmt(m.candidate))));
+      el("svg:rect", {x: 0, y: 16, width: bar(m.baseline), height: 9, class: "base"}),
+      el("svg:rect", {x: 0, y: 29, width: bar(m.candidate), height: 9, class: "cand"}),
+      el("svg:text", {x: barW + 6, y: 24, class: "small value"}, fmt(m.baseline, m.unit)),
+      el("svg:text", {x: barW + 6, y: 37, class: "value"}, fmt(m.candidate, m.unit))));
   });
   const row = (tag, cells) => el("tr", {}, ...cells.map((c) => el(tag, {}, c)));
   const rows = (d.top_regressions || []).map((t) =>
@@ -2517,43 +2552,66 @@ function comparison(d, W) {
       el("table", {}, row("th", ["transaction", "before", "after", "change"]), ...rows)] : [])];
 }
 
+// Up to `count` round values from lo to hi, for an axis.
+function ticks(lo, hi, count) {
+  const raw = (hi - lo) / count, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((f) => f * mag).find((s) => s >= raw);
+  const found = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi + step * 1e-9; k++) found.push(k * step || 0);
+  return found;
+}
+
 // analyze_trend: a line per metric across the runs, the newest run ringed, change points dashed
-// with their before and after means.
+// with their medians before and after, their labels in a band above the line; the scale spans at
+// least the tolerance band around the median, so noise is not blown up.
 function trend(d, W) {
-  const H = 130, L = 48, R = 10, T = 20, B = 24, n = d.run_ids.length;
+  const H = 158, L = 52, R = 10, T = 44, B = 22, n = d.run_ids.length;
   const charts = d.metrics.map((m) => {
     const known = m.values.filter((v) => v !== null);
     if (!known.length) return el("p", {class: "muted"}, `${name(m.metric)}: no values`);
-    let lo = Math.min(...known), hi = Math.max(...known);
+    const mid = [...known].sort((a, b) => a - b)[Math.floor(known.length / 2)];
+    const band = m.metric === "error_percent" ? 0.5 : Math.abs(mid) * d.tolerance_percent / 100;
+    let lo = Math.min(...known, mid - band), hi = Math.max(...known, mid + band);
     for (const c of m.change_points) {
       lo = Math.min(lo, c.before, c.after);
       hi = Math.max(hi, c.before, c.after);
     }
-    const span = hi - lo || Math.abs(hi) || 1; lo -= span * 0.08; hi += span * 0.08;
+    const span = hi - lo || Math.abs(hi) || 1; lo -= span * 0.06; hi += span * 0.06;
+    if (known.every((v) => v >= 0)) lo = Math.max(0, lo);  // no negative times, rates or shares
     const x = (i) => L + (n > 1 ? i * (W - L - R) / (n - 1) : (W - L - R) / 2);
     const y = (v) => T + (hi - v) * (H - T - B) / (hi - lo);
     const points = m.values.map((v, i) => v === null ? null : [x(i), y(v), i, v]).filter(Boolean);
+    const status = `newest ${m.verdict}`
+      + (m.latest_change_percent === null ? "" : ` ${pct(m.latest_change_percent)}`)
+      + (m.drift_percent === null ? "" : `, drift ${pct(m.drift_percent)}`);
     const svg = el("svg:svg", {width: W, height: H, class: "metric-trend", "data-metric": m.metric,
       role: "img", "aria-label": `${name(m.metric)} across ${n} runs`},
-      el("svg:text", {x: 0, y: 12}, `${titled(name(m.metric), UNITS[m.metric])}: newest ${m.verdict}`
-        + (m.latest_change_percent === null ? "" : ` (${pct(m.latest_change_percent)} vs segment median)`)
-        + (m.drift_percent === null ? "" : `, drift ${pct(m.drift_percent)}`)),
-      el("svg:line", {x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis"}),
-      el("svg:text", {x: L - 4, y: y(hi) + 8, "text-anchor": "end", class: "small"}, fmt(hi)),
-      el("svg:text", {x: L - 4, y: y(lo), "text-anchor": "end", class: "small"}, fmt(lo)),
-      el("svg:text", {x: L, y: H - 6, class: "small"}, day(d.run_dates[0])),
-      el("svg:text", {x: W - R, y: H - 6, "text-anchor": "end", class: "small"}, day(d.run_dates[n - 1])),
+      el("svg:text", {x: 0, y: 12, class: "title"},
+        `${titled(name(m.metric), UNITS[m.metric])} · ${status}`));
+    for (const v of ticks(lo, hi, 3)) {
+      svg.append(el("svg:line", {x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid"}),
+        el("svg:text", {x: L - 4, y: y(v) + 3, "text-anchor": "end", class: "small tick"}, fmt(v)));
+    }
+    const dates = W >= 600 ? 5 : 3;
+    for (let k = 0; k < Math.min(dates, n); k++) {
+      const i = Math.round(k * (n - 1) / Math.max(1, dates - 1)), anchor = k === 0 ? "start"
+        : k === dates - 1 ? "end" : "middle";
+      svg.append(el("svg:text", {x: x(i), y: H - 6, "text-anchor": anchor, class: "small date"},
+        day(d.run_dates[i])));
+    }
+    svg.append(el("svg:line", {x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis"}),
       el("svg:polyline", {class: "line", points: points.map((p) => `${p[0]},${p[1]}`).join(" ")}));
     const cuts = [0, ...m.change_points.map((c) => d.run_ids.indexOf(c.bench_result_id)), n - 1];
     m.change_points.forEach((c, k) => {
       const at = cuts[k + 1], good = c.after < c.before === (m.metric !== "hits_per_s");
       const marker = {class: "change-point " + (good ? "better" : "worse"), "data-run": c.bench_result_id};
+      const right = x(at) > W / 2;
       svg.append(el("svg:g", marker,
-        el("svg:line", {x1: x(at), x2: x(at), y1: T, y2: H - B}),
+        el("svg:line", {x1: x(at), x2: x(at), y1: T - 4, y2: H - B}),
         el("svg:line", {x1: x(cuts[k]), x2: x(at), y1: y(c.before), y2: y(c.before), class: "mean"}),
         el("svg:line", {x1: x(at), x2: x(cuts[k + 2]), y1: y(c.after), y2: y(c.after), class: "mean"}),
-        el("svg:text", {x: x(at) > W / 2 ? x(at) - 3 : x(at) + 3, y: T + 10, class: "small",
-          "text-anchor": x(at) > W / 2 ? "end" : "start"},
+        el("svg:text", {x: right ? x(at) - 3 : x(at) + 3, y: 26, class: "small cp-label",
+          "text-anchor": right ? "end" : "start"},
           `${fmt(c.before)} → ${fmt(c.after)} (${pct(c.change_percent)})`)));
     });
     for (const [px, py, i, v] of points) {
@@ -2567,25 +2625,29 @@ function trend(d, W) {
   const shifts = (d.transactions || []).map((t) => `${t.name}: p95 ${fmt(t.before_p95_ms)} → `
     + `${fmt(t.after_p95_ms)} ms (${pct(t.change_percent)}) at ${t.bench_result_id}`);
   const about = `${n} runs of ${d.scenario_id}`
-    + (d.since ? `, since ${d.since} (${day(d.since_date)})` : "");
+    + (d.since ? `, since ${d.since} (${day(d.since_date)})` : "")
+    + `; each scale spans at least ±${d.tolerance_percent} % around the median`;
   return [...head(d), el("p", {class: "muted"}, about), ...list("Warnings", d.warnings), ...charts,
     ...list("Transactions whose p95 shifted", shifts), ...list("Left out", d.left_out)];
 }
 
 // assess_test: each SLA limit as observed against limit, then the findings by level.
 function scorecard(d, W) {
-  const rowH = 34, barW = W - 90;
+  const rowH = 36, barW = W - 8;
   const chart = el("svg:svg", {width: W, height: d.sla.length * rowH, role: "img", "aria-label": "SLA"});
   d.sla.forEach((c, i) => {
-    const top = Math.max(c.limit, c.observed || 0) || 1, at = barW * c.limit / top;
+    const unit = c.name === "error_percent" ? "%" : "ms";
+    const top = Math.max(c.limit, c.observed || 0) * 1.05 || 1, at = barW * c.limit / top;
     const cls = c.result === "FAIL" ? "worse" : c.result === "PASS" ? "better" : "unchanged";
     chart.append(el("svg:g", {class: "criterion " + cls, transform: `translate(0,${i * rowH})`},
-      el("svg:text", {x: 0, y: 11}, `${c.name}: ${fmt(c.observed)} of ${fmt(c.limit)}`),
+      el("svg:text", {x: 0, y: 11, class: "title"},
+        `${name(c.name)}: ${fmt(c.observed)} ${unit} (limit ${fmt(c.limit)} ${unit})`),
       el("svg:text", {x: W, y: 11, "text-anchor": "end", class: "change"},
-        `${c.result}, margin ${fmt(c.margin)}`),
-      el("svg:rect", {x: 0, y: 16, width: Math.max(1, barW * (c.observed || 0) / top), height: 10,
+        c.margin === null ? c.result
+          : `${c.result}, ${fmt(Math.abs(c.margin))} ${unit} ${c.margin < 0 ? "over" : "to spare"}`),
+      el("svg:rect", {x: 0, y: 17, width: Math.max(1, barW * (c.observed || 0) / top), height: 10,
         class: "cand"}),
-      el("svg:line", {x1: at, x2: at, y1: 13, y2: 29, class: "axis", "stroke-width": 2})));
+      el("svg:line", {x1: at, x2: at, y1: 14, y2: 30, class: "axis", "stroke-width": 2})));
   });
   return [...head(d), el("p", {class: "muted"}, `${d.bench_result_id} (${d.state})`),
     ...(d.sla.length ? [el("h2", {}, "SLA"), chart] : []), ...list("Findings", d.findings, (f) => f.level)];

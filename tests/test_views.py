@@ -37,7 +37,7 @@ async def test_the_view_is_one_self_contained_html_resource_that_fetches_nothing
     assert not re.search(
         r"""\b(src|href)\s*=|url\(|@import|fetch\(|XMLHttpRequest|WebSocket|https?://(?!www\.w3\.org)""", html
     )
-    assert len(html.encode()) < 16_000
+    assert len(html.encode()) < 24_000  # read once per session, not per result
 
 
 async def test_the_server_advertises_mcp_apps(client):
@@ -51,13 +51,14 @@ HOST = """<!doctype html><html><body style="margin:0">
 // has said ui/notifications/initialized, as the spec orders it.
 window.log = [];
 const frame = document.getElementById("view");
-window.show = (html, result, theme) => {
+window.show = (html, result, theme, variables) => {
   window.addEventListener("message", (event) => {
     if (event.source !== frame.contentWindow) return;
     const m = event.data;
     window.log.push(m);
     const reply = (message) => frame.contentWindow.postMessage({jsonrpc: "2.0", ...message}, "*");
-    const host = {name: "test-host", version: "1"}, context = {theme, displayMode: "inline"};
+    const host = {name: "test-host", version: "1"};
+    const context = {theme, displayMode: "inline", styles: {variables: variables || {}}};
     if (m.method === "ui/initialize") reply({id: m.id, result: {protocolVersion: m.params.protocolVersion,
       hostInfo: host, hostCapabilities: {}, hostContext: context}});
     if (m.method === "ui/notifications/initialized") {
@@ -85,7 +86,7 @@ def anyio_backend():
 
 
 @asynccontextmanager
-async def drawn(tool: str, arguments: dict, width: int, theme: str = "light"):
+async def drawn(tool: str, arguments: dict, width: int, theme: str = "light", variables: dict | None = None):
     """The tool's result (the demo account's) drawn by the view in Chromium, in a host page of this
     width; yields (the view's frame, the messages the view sent, the URLs the page asked for, the
     result posted). A PNG of it is left in tests/screenshots."""
@@ -100,12 +101,13 @@ async def drawn(tool: str, arguments: dict, width: int, theme: str = "light"):
         browser = await playwright.chromium.launch(
             executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
         )
-        page = await browser.new_page(viewport={"width": width, "height": 900})
+        page = await browser.new_page(viewport={"width": width, "height": 2400})
         requests: list[str] = []
         page.on("request", lambda request: requests.append(request.url))
         await page.set_content(HOST)
         await page.evaluate(
-            "([html, result, theme]) => window.show(html, result, theme)", [html, posted, theme]
+            "([html, result, theme, variables]) => window.show(html, result, theme, variables)",
+            [html, posted, theme, variables or {}],
         )
         frame = page.frame_locator("#view")
         await frame.locator("svg").first.wait_for(timeout=15_000)
@@ -154,5 +156,77 @@ async def test_the_scorecard_shows_each_sla_limit_and_the_findings_in_the_dark_t
         assert await frame.locator("g.criterion.worse").count() == 1  # error % above 1
         text = await frame.locator("main").inner_text()
         background = await frame.locator("body").evaluate("(b) => getComputedStyle(b).backgroundColor")
-    assert "fail" in text and "threshold alarm" in text
+    assert "fail" in text and "CRITICAL OctoPerf alarm 'Checkout p95 below 1.5 s'" in text
     assert background == "rgb(23, 25, 29)"
+
+
+LAYOUT = """() => {
+  const W = document.documentElement.clientWidth, problems = [];
+  const labels = [...document.querySelectorAll("svg text")]
+    .map((t) => [t.textContent, t.getBoundingClientRect()]);
+  for (const [text, b] of labels) {
+    if (b.left < -0.5 || b.right > W + 0.5) problems.push(`past the frame: "${text}" ${b.left}-${b.right}`);
+  }
+  labels.forEach(([a, p], i) => labels.slice(i + 1).forEach(([b, q]) => {
+    const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+    const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+    if (w > 1 && h > 1) problems.push(`"${a}" overlaps "${b}"`);
+  }));
+  for (const e of document.querySelectorAll("p, li, td, th, h2, span, svg")) {
+    const b = e.getBoundingClientRect();
+    if (b.right > W + 0.5) problems.push(`${e.tagName} past the frame: ${b.right} of ${W}`);
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width", [360, 800])
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        (
+            "compare_tests",
+            {"baseline_bench_result_id": "br-checkout-r19", "candidate_bench_result_id": "br-checkout-r20"},
+        ),
+        ("analyze_trend", {"scenario_id": "scn-checkout"}),
+        ("assess_test", {"bench_result_id": "br-checkout-r20", "sla_p95_ms": 1000, "sla_error_percent": 1}),
+    ],
+)
+async def test_every_view_fits_its_frame_no_label_covers_another_and_it_reports_its_real_size(
+    tool, arguments, width, theme
+):
+    async with drawn(tool, arguments, width, theme) as (frame, log, _, _):
+        problems = await frame.locator("body").evaluate(f"(_) => ({LAYOUT})()")
+        real = await frame.locator("body").evaluate("(b) => Math.ceil(b.getBoundingClientRect().height)")
+        scrolls = await frame.locator("html").evaluate("(h) => h.scrollHeight > h.clientHeight")
+    reported = [m["params"] for m in log if m.get("method") == "ui/notifications/size-changed"][-1]
+    assert problems == []
+    assert reported["height"] == real
+    assert not scrolls, "the host's frame, sized as the view asked, scrolls inside"
+
+
+async def test_the_view_uses_the_hosts_standard_style_variables():
+    variables = {"--color-background-primary": "rgb(1, 2, 3)", "--font-sans": "Courier New"}
+    async with drawn("analyze_trend", {"scenario_id": "scn-checkout"}, 360, "dark", variables) as (frame, *_):
+        style = await frame.locator("body").evaluate(
+            "(b) => [getComputedStyle(b).backgroundColor, getComputedStyle(b).fontFamily]"
+        )
+    assert style == ["rgb(1, 2, 3)", '"Courier New"']
+
+
+async def test_the_trend_has_labelled_ticks_more_than_two_dates_and_a_scale_no_narrower_than_the_tolerance():
+    async with drawn("analyze_trend", {"scenario_id": "scn-checkout"}, 800) as (frame, *_):
+        hits = frame.locator('svg.metric-trend[data-metric="hits_per_s"]')
+        ticks = await hits.locator("text.tick").evaluate_all("(ts) => ts.map((t) => t.textContent)")
+        dates = await hits.locator("text.date").count()
+        ys = [
+            float(v)
+            for v in await hits.locator("circle.run").evaluate_all(
+                "(cs) => cs.map((c) => c.getAttribute('cy'))"
+            )
+        ]
+    assert len(ticks) >= 3 and dates >= 3
+    low, high = [float(t.replace(",", "")) for t in (ticks[0], ticks[-1])]
+    assert high - low >= 0.15 * (high + low) / 2  # at least the +-10 % band, not the +-1 % noise
+    assert max(ys) - min(ys) < 60  # the runs' own spread fills a part of the 92 px plot, not all of it
