@@ -12,8 +12,10 @@ views, demo account, server and command line.
 """
 
 import argparse
+import csv
 import difflib
 import functools
+import gzip
 import ipaddress
 import itertools
 import json
@@ -26,13 +28,14 @@ import signal
 import socket
 import sys
 import time
+import zlib
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from statistics import median
+from statistics import fmean, median
 from typing import Annotated, Any, Literal, NamedTuple, NoReturn, TypeVar, get_origin
 from urllib.parse import urlsplit
 
@@ -168,11 +171,22 @@ class Settings:
 #   and observed (OctoPerf's MCP guide) are shown when present. counterId (the guide names it)
 #   is taken for the metric id the threshold watches: when it is a known metric, threshold and
 #   observed are read in its unit (times converted like the summary's); else shown as sent.
+# [ASSUMPTION] A JTL file's allThreads column counts its own load generator's active threads
+#   (JMeter's meaning): the users at a moment are the sum over the run's files. Without that
+#   column, the scenario's planned load is read: UserProfileLoadRampUp {delayMs, rampUpMs,
+#   plateauMs, plateauVus} [SRC], with rampDownMs and stepCount (equal steps over the ramp-up)
+#   as OctoPerf's guide names them [DOC]; other shapes are not read.
 # Checked, no longer assumed: progress is asked only while a run is RUNNING, as both official
 #   plugins do (`--check` tries the endpoint on a running test when there is one).
 # ---------------------------------------------------------------------------------------------
 REPORTS_BY_PROJECT = "/analysis/bench-reports/by-project/{project_id}"
 GLOBAL_METRICS = "/analysis/metrics/global/{bench_result_id}"
+# A run's files: its JMeter per-sample results (JTL, *.jtl.gz, one a load generator) among them,
+# listed, then downloaded with ?filename= (both official plugins). JTL times are ms (JMeter CSV).
+LOGS_LIST = "/analysis/logs/list/{bench_result_id}"
+LOG_FILE = "/analysis/logs/{bench_result_id}"
+JTL_COLUMNS = ("timeStamp", "elapsed", "success")  # read by name from the header; allThreads too
+GENERATOR_HITS_S = 1_000  # OctoPerf's guidance: beyond about this a load generator is the bottleneck
 
 # Metric id -> the unit shown. Evidence: jmeter-java-dsl (OctoPerfTestPlanStats) reads
 # RESPONSE_TIME_* as seconds (see above: "ms" here, converted as read_times decides), HITS_RATE
@@ -268,11 +282,11 @@ ID_KINDS = {
     "workspace_id": ("workspace", "list_workspaces"),
     "project_id": ("project", "list_projects"),
     "scenario_id": ("scenario", "list_scenarios"),
-    "bench_result_id": ("test run (bench result)", "run_scenario or list_tests"),
-    "baseline_bench_result_id": ("earlier, reference test run", "list_tests"),
-    "candidate_bench_result_id": ("test run to judge against the baseline", "list_tests or run_scenario"),
+    "bench_result_id": ("test run", "run_scenario or list_tests"),
+    "baseline_bench_result_id": ("reference (earlier) test run", "list_tests"),
+    "candidate_bench_result_id": ("test run to judge", "list_tests or run_scenario"),
     "bench_report_id": ("bench report", "run_scenario"),
-    "bench_result_ids": ("test run (bench result)", "list_tests"),
+    "bench_result_ids": ("test run", "list_tests"),
 }
 MAX_IN_FLIGHT = 8  # requests to OctoPerf at once, whatever the tools ask
 RETRY_STATUSES = {429, 502, 503, 504}
@@ -362,12 +376,7 @@ class OctoPerf:
         `path` is a template filled from `ids` ({project_id} ...); every id is checked first,
         the last one names the subject of a 404. `on_status` gives a caller's own sentence for a
         status that means something special at this path."""
-        url = path.format(**{name: check_id(name, value) for name, value in ids.items()})
-        if not self.settings.api_key:
-            raise ToolError(
-                f"OCTOPERF_API_KEY is not set: {KEY_HELP}, then add it to this MCP server's"
-                " environment and restart it."
-            )
+        url = self.url(path, ids)
         # A launch is never retried, and never told "try again" when its answer is lost.
         again, may_have_run = ("; try again", "") if idempotent else ("", MAY_HAVE_RUN)
         attempts = 1 + (RETRIES if idempotent else 0)
@@ -398,6 +407,34 @@ class OctoPerf:
         if not response.is_success:
             raise ToolError((on_status or {}).get(response.status_code) or self.status_error(response, ids))
         return self.parse(into, response, f"{method} {path}", may_have_run)
+
+    def url(self, path: str, ids: Mapping[str, str]) -> str:
+        """The path with its ids, each checked first; no request goes out without a key."""
+        url = path.format(**{name: check_id(name, value) for name, value in ids.items()})
+        if not self.settings.api_key:
+            raise ToolError(
+                f"OCTOPERF_API_KEY is not set: {KEY_HELP}, then add it to this MCP server's"
+                " environment and restart it."
+            )
+        return url
+
+    @asynccontextmanager
+    async def download(self, path: str, ids: Mapping[str, str], filename: str) -> AsyncIterator[Any]:
+        """A file's bytes as they arrive (an async iterator of chunks), errors worded as call()
+        words them; not retried."""
+        url = self.url(path, ids)
+        try:
+            async with self.slots, self.client.stream("GET", url, params={"filename": filename}) as response:
+                if not response.is_success:
+                    await response.aread()
+                    raise ToolError(self.status_error(response, ids))
+                yield response.aiter_bytes()
+        except (httpx2.ConnectError, httpx2.ConnectTimeout):
+            raise unreachable(
+                f"Cannot reach {self.settings.api_url}: check OCTOPERF_API_URL and the network."
+            ) from None
+        except httpx2.TransportError:
+            raise unreachable(f"The download of {filename} from OctoPerf broke off; try again.") from None
 
     def status_error(self, response: httpx2.Response, ids: Mapping[str, str]) -> str:
         """One sentence a person can act on, for each non-2xx status."""
@@ -518,6 +555,7 @@ class Entity(BaseModel):
     last_modified: Timestamp = None
     bench_result_ids: Items[str] = []
     items: Items[ReportItem] = []
+    user_profiles: Items[dict[str, Any]] = []  # a scenario's: each with its planned "load"
 
 
 class Value(BaseModel):
@@ -577,7 +615,7 @@ class Workspace(Out):
     url: Url
 
 
-LeftOut = Annotated[int, Field(description="Not listed (at most 100 are).")]
+LeftOut = int  # not listed: a list answer carries 100 at most
 
 
 class Workspaces(Out):
@@ -632,7 +670,7 @@ class TestStatus(Out):
 
 
 class Stopped(TestStatus):
-    stop_sent: bool = Field(description="False: the test had already ended, nothing was sent.")
+    stop_sent: bool  # False: the test had already ended, nothing was sent
 
 
 class Metric(Out):
@@ -649,7 +687,7 @@ class Metrics(Out):
 
 class Waited(TestStatus):
     waited_s: int
-    metrics: list[Metric] | None
+    metrics: list[Metric]  # the summary, once FINISHED
     next_step: str
     time_unit: TimesRead
 
@@ -685,7 +723,6 @@ class Transaction(Out):
 
 class Transactions(Out):
     bench_result_id: str
-    sorted_by: str
     total: int
     left_out: int
     transactions: list[Transaction]
@@ -700,12 +737,11 @@ class Run(Out):
     duration_s: int | None
 
 
-class Change(Out):  # change: candidate - baseline
+class Change(Out):
     name: str
     unit: str
     baseline: float | None
     candidate: float | None
-    change: float | None
     change_percent: float | None
     verdict: Literal["better", "worse", "unchanged", "n/a"]
 
@@ -720,14 +756,13 @@ class TransactionChange(Out):
 class Comparison(Out):
     verdict: Literal["regression", "improvement", "mixed", "no significant change", "not comparable"]
     headline: str
-    tolerance_percent: float
     baseline: Run
     candidate: Run
     warnings: list[str]
     metrics: list[Change]
     transactions_matched: int  # by name, in both runs
     transactions_unmatched: int
-    top_regressions: list[TransactionChange] = Field(description="By p95 change, worst first.")
+    top_regressions: list[TransactionChange]
     regressions_left_out: int
     time_unit: TimesRead
 
@@ -736,7 +771,7 @@ class Criterion(Out):
     name: str
     limit: float
     observed: float | None
-    margin: float | None = Field(description="limit - observed: positive is headroom.")
+    margin: float | None  # limit - observed: positive is headroom
     result: Literal["PASS", "FAIL", "n/a"]
 
 
@@ -746,7 +781,7 @@ class Finding(Out):
     metric: str
     value: float | None = None
     unit: str = ""
-    transaction: str | None = None
+    transaction: Text = ""
     detail: str
 
 
@@ -757,7 +792,7 @@ class Assessment(Out):
     headline: str
     metrics: list[Metric]
     sla: list[Criterion]
-    threshold_alarms: dict[str, int] | None = Field(description="By severity; null: see alarms_note.")
+    threshold_alarms: dict[str, int] | None  # by severity; null: see alarms_note
     alarms_note: Text
     findings: list[Finding]
     time_unit: TimesRead
@@ -774,7 +809,7 @@ class Report(Out):
 
 class ChangePoint(Out):
     bench_result_id: str
-    before: float = Field(description="Median of the runs before, and after.")
+    before: float  # medians of the runs before and after
     after: float
     change_percent: float | None
     p_value: float
@@ -782,14 +817,12 @@ class ChangePoint(Out):
 
 class MetricTrend(Out):
     metric: str
-    verdict: Literal["worse", "better", "unchanged", "n/a"] = Field(
-        description="Newest run vs segment_median."
-    )
-    values: list[float | None] = Field(description="Per run of run_ids.")
-    change_points: list[ChangePoint]
-    segment_median: float | None
-    latest_change_percent: float | None
-    drift_percent: float | None
+    verdict: Literal["worse", "better", "unchanged", "n/a"] = "n/a"  # newest run vs segment_median
+    values: list[float | None]  # per run of run_ids
+    change_points: list[ChangePoint] = []
+    segment_median: float | None = None
+    latest_change_percent: float | None = None
+    drift_percent: float | None = None
 
 
 class TransactionShift(Out):
@@ -804,18 +837,50 @@ class TransactionShift(Out):
 class Trend(Out):
     scenario_id: str
     verdict: Literal["regression", "improvement", "stable", "insufficient data"]
-    since: str | None = Field(description="The run the verdict dates from.")
+    since: str | None  # the run the verdict dates from
     since_date: datetime | None
     headline: str
     tolerance_percent: float
-    run_ids: list[str] = Field(description="The runs analysed, oldest first.")
+    run_ids: list[str]  # oldest first
     run_dates: list[datetime | None]
     metrics: list[MetricTrend]
-    transactions: list[TransactionShift] = Field(description="Whose p95 shifted most.")
-    left_out: list[str] = Field(description="Runs not analysed, and why.")
+    transactions: list[TransactionShift]  # whose p95 shifted most
+    left_out: list[str]
     warnings: list[str]
     method: str
     time_unit: TimesRead
+
+
+class Level(Out):
+    users: float
+    hits_per_s: float
+    p95_ms: float
+    avg_ms: float
+    error_percent: float
+
+
+class Fit(Out):  # the Universal Scalability Law
+    lambda_per_user: float  # hits/s a user at low load
+    sigma: float
+    kappa: float
+    peak_users: float | None
+    peak_hits_per_s: float | None
+    r2: float
+    reliable: bool
+
+
+class Capacity(Out):
+    bench_result_id: str
+    state: str
+    verdict: Literal["saturated", "not saturated", "constant load", "insufficient data"]
+    headline: str
+    load: str
+    levels: list[Level]
+    knee_users: float | None
+    capacity_users: float | None
+    breaks_at_users: float | None
+    usl: Fit | None
+    warnings: list[str]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -824,7 +889,7 @@ class Trend(Out):
 def id_param(name: str) -> Any:
     """An id parameter's type, described from ID_KINDS, the same words its errors use."""
     kind, source = ID_KINDS[name]
-    return Annotated[str, Field(description=f"{kind[0].upper()}{kind[1:]} id, from {source}.")]
+    return Annotated[str, Field(description=f"{kind[0].upper()}{kind[1:]} id ({source}).")]
 
 
 WorkspaceId = id_param("workspace_id")
@@ -862,16 +927,16 @@ def first(found: list[Entity]) -> tuple[list[Entity], int]:
 
 
 async def list_workspaces(ctx: Context) -> Workspaces:
-    """The API key's OctoPerf workspaces, with UI links. Start here: a workspace id
-    leads to list_projects. Read-only, 1 request."""
+    """The API key's OctoPerf workspaces (100 at most), with UI links. Start here: then
+    list_projects. Read-only, 1 request."""
     api = api_of(ctx)
     shown, left_out = first(await api.get(list[Entity], "/workspaces/member-of"))
     return Workspaces(workspaces=[brief(Workspace, w, url=api.ui(w.id)) for w in shown], left_out=left_out)
 
 
 async def list_projects(workspace_id: WorkspaceId, ctx: Context) -> Projects:
-    """A workspace's projects, most recently modified first, with UI links. A project
-    id leads to list_scenarios. Read-only, 1 request."""
+    """A workspace's projects (100 at most), last modified first, with UI links; then
+    list_scenarios. Read-only, 1 request."""
     api = api_of(ctx)
     path = "/design/projects/by-workspace/{workspace_id}/DESIGN"
     found = await api.get(list[Entity], path, workspace_id=workspace_id)
@@ -888,8 +953,8 @@ async def list_projects(workspace_id: WorkspaceId, ctx: Context) -> Projects:
 
 
 async def list_scenarios(project_id: ProjectId, ctx: Context) -> Scenarios:
-    """A project's scenarios: the load profiles run_scenario launches, with UI links.
-    Read-only, 2 requests."""
+    """A project's scenarios (the load profiles run_scenario launches), with UI links. Read-
+    only, 2 requests."""
     api = api_of(ctx)
     workspace_id = await workspace_of(api, project_id)
     path = "/runtime/scenarios/by-project/{project_id}"
@@ -908,12 +973,12 @@ async def run_scenario(
     scenario_id: ScenarioId,
     ctx: Context,
     test_name: Annotated[
-        str | None, Field(description="Name of this test run; default: the scenario's name.", max_length=200)
+        str | None, Field(description="This run's name; default: the scenario's.", max_length=200)
     ] = None,
 ) -> Launch:
-    """Launch a load test of a scenario. CONSUMES OCTOPERF CREDITS and sends real load:
-    confirm with the user first; never call it twice for one request. Returns the run id for
-    wait_for_test and the report link. 3 requests, never retried."""
+    """Launch a load test of a scenario. CONSUMES OCTOPERF CREDITS and sends real load: confirm
+    with the user first; never call it twice for one request. Returns the run id for
+    wait_for_test, the report link. Never retried."""
     api = api_of(ctx)
     # Both lookups come first: a bad id fails here, and nothing can fail after the launch.
     scenario = await api.get(Entity, "/runtime/scenarios/{scenario_id}", scenario_id=scenario_id)
@@ -998,8 +1063,8 @@ async def status_of(api: OctoPerf, bench_result_id: str) -> TestStatus:
 
 
 async def get_test_status(bench_result_id: BenchResultId, ctx: Context) -> TestStatus:
-    """A test run's state and progress % now (0 until RUNNING, 100 once FINISHED; the
-    state tells whether it is over). To wait, use wait_for_test, not a loop. Read-only, 1-2 requests."""
+    """A test run's state and progress % (0 until RUNNING, 100 once FINISHED). To wait, use
+    wait_for_test, not a loop. Read-only."""
     return await status_of(api_of(ctx), bench_result_id)
 
 
@@ -1031,9 +1096,8 @@ async def wait_for_test(
         ),
     ] = WAIT_S,
 ) -> Waited:
-    """Wait until a test run ends or timeout_s passes, with progress notifications;
-    the status and, once FINISHED, its summary. finished=false: call again. Cancelling stops the
-    wait, not the test. Read-only."""
+    """Wait until a test run ends or timeout_s passes, with progress: the status, and the
+    summary once FINISHED; finished=false: call again. Cancelling stops the wait, not the test."""
     api = api_of(ctx)
     start, shown = api.clock(), -1.0
     while True:
@@ -1052,9 +1116,9 @@ async def wait_for_test(
     metrics, unit = (
         await summary_of(api, bench_result_id, DEFAULT_METRICS)
         if status.state == "FINISHED"
-        else (None, NOT_READ)
+        else ([], NOT_READ)
     )
-    if metrics is not None:
+    if status.state == "FINISHED":
         next_step = (  # jmeter-java-dsl waits for two equal reads: OctoPerf settles them after the end
             "Done; statistics can still settle for about 30 s after the end. Per-transaction"
             " statistics: get_test_transactions; a verdict: assess_test."
@@ -1069,8 +1133,8 @@ async def wait_for_test(
 
 
 async def stop_test(bench_result_id: BenchResultId, ctx: Context) -> Stopped:
-    """Abort a running test run, only when the user asks: it ends ABORTED, keeping the
-    results so far; an ended test is left alone. Returns the state after the stop. 3-5 requests."""
+    """Abort a running test run, only when the user asks: it ends ABORTED with its results so
+    far; an ended test is left alone. 3-5 requests."""
     api = api_of(ctx)
     before = await status_of(api, bench_result_id)
     if before.finished:
@@ -1122,12 +1186,12 @@ async def list_tests(
     project_id: ProjectId,
     ctx: Context,
     scenario_id: Annotated[
-        str | None, Field(description="Only runs of this scenario (id from list_scenarios).")
+        str | None, Field(description="Only this scenario's runs (id from list_scenarios).")
     ] = None,
     limit: Annotated[int, Field(ge=1, le=50, description="How many runs, newest first.")] = 10,
 ) -> Tests:
-    """A project's past test runs, newest first: ids, name, state, start, duration,
-    scenario, report link. Read-only; 2 requests, plus 1 a run."""
+    """A project's past test runs, newest first: ids, name, state, start, duration, scenario,
+    report link. Read-only, 2 requests + 1 a run."""
     api = api_of(ctx)
     if scenario_id is not None:
         check_id("scenario_id", scenario_id)
@@ -1300,13 +1364,13 @@ async def get_test_metrics(
     metrics: Annotated[
         list[str] | None,
         Field(
-            description="OctoPerf metric ids, e.g. RESPONSE_TIME_PERCENTILE_95; omit for the default 16.",
+            description="OctoPerf metric ids (e.g. RESPONSE_TIME_PERCENTILE_95); default: 16.",
             max_length=40,
         ),
     ] = None,
 ) -> Metrics:
-    """A test run's summary statistics, each with value and unit (ms, bytes, per
-    second); final once it has finished. Read-only, 1-2 requests."""
+    """A test run's summary statistics, each with value and unit (ms, bytes, per second), final
+    once it has finished. Read-only, 1-2 requests."""
     api, ids = api_of(ctx), metric_ids(metrics)
     found, unit = await summary_of(api, bench_result_id, list(dict.fromkeys([*ids, "HITS_TOTAL"])))
     if not has_data(values := {m.name: m.value for m in found}):
@@ -1396,8 +1460,8 @@ async def get_test_transactions(
     sort_by: Annotated[Literal["p95", "avg", "errors", "hits"], Field(description="Highest first.")] = "p95",
     limit: Annotated[int, Field(ge=1, le=100, description="How many transactions.")] = 10,
 ) -> Transactions:
-    """A test run's statistics per transaction: hits, errors, error %, average, p90,
-    p95, p99 (ms): where the time goes, what fails. Read-only, 3-5 requests."""
+    """A test run's statistics per transaction: hits, errors, error %, average, p90, p95, p99
+    (ms): where time goes, what fails. Read-only, 3-5 requests."""
     api = api_of(ctx)
     ([rows], unit) = await transactions_of(api, [await bench_result(api, bench_result_id)])
     field_name = SORT_KEYS[sort_by]
@@ -1405,7 +1469,6 @@ async def get_test_transactions(
     chosen += [t for t in rows if getattr(t, field_name) is None][: limit - len(chosen)]
     return Transactions(
         bench_result_id=bench_result_id,
-        sorted_by=sort_by,
         total=len(rows),
         left_out=len(rows) - len(chosen),
         transactions=chosen,
@@ -1549,12 +1612,12 @@ async def compare_tests(
     candidate_bench_result_id: CandidateId,
     ctx: Context,
     tolerance_percent: Annotated[
-        float, Field(ge=0, le=100, description="Changes within +- this % count as unchanged.")
+        float, Field(ge=0, le=100, description="Changes within +- this % are unchanged.")
     ] = 10,
 ) -> Comparison:
-    """Compare two test runs: each summary metric in both with its change and
-    better/worse/unchanged, comparability warnings, the transactions whose p95 regressed most, and
-    a verdict with its headline. Read-only, about 8 requests."""
+    """Compare two test runs: each summary metric in both, its change and
+    better/worse/unchanged, comparability warnings, the transactions whose p95 regressed most, a
+    verdict and headline. Read-only, 8 requests."""
     api = api_of(ctx)
     ids = (
         check_id("baseline_bench_result_id", baseline_bench_result_id),
@@ -1573,7 +1636,6 @@ async def compare_tests(
             unit=b.unit,
             baseline=b.value,
             candidate=c.value,
-            change=None if b.value is None or c.value is None else round(c.value - b.value, 3),
             change_percent=change_percent(b.value, c.value),
             verdict=judge(b.name, b.value, c.value, tolerance_percent),
         )
@@ -1586,19 +1648,12 @@ async def compare_tests(
     matched, unmatched, regressed = regressions(base_rows, cand_rows, tolerance_percent)
     verdict = verdict_of(changes, comparable=not unfinished)
     return Comparison(
-        verdict=verdict,
-        headline=headline_of(verdict, changes, regressed, unfinished, tolerance_percent),
-        tolerance_percent=tolerance_percent,
-        baseline=runs["baseline"],
-        candidate=runs["candidate"],
-        warnings=warnings,
-        metrics=changes,
-        transactions_matched=matched,
-        transactions_unmatched=unmatched,
+        verdict=verdict, headline=headline_of(verdict, changes, regressed, unfinished, tolerance_percent),
+        baseline=runs["baseline"], candidate=runs["candidate"],
+        warnings=warnings, metrics=changes, transactions_matched=matched, transactions_unmatched=unmatched,
         top_regressions=regressed[:TOP_REGRESSIONS],
-        regressions_left_out=max(0, len(regressed) - TOP_REGRESSIONS),
-        time_unit=unit,
-    )
+        regressions_left_out=max(0, len(regressed) - TOP_REGRESSIONS), time_unit=unit,
+    )  # fmt: skip
 
 
 # Assessment rules: each finding names its rule, and these are all the rules there are.
@@ -1619,64 +1674,28 @@ HAS_DATA = {"RUNNING", "FINISHED", "ABORTED"}  # states in which a test has stat
 
 def findings_of(state: str, values: Mapping[str, float | None], rows: list[Transaction]) -> list[Finding]:
     found = []
+
+    def add(rule: str, level: str, metric: str, detail: str, value: float | None = None, **more: Any) -> None:
+        found.append(Finding(rule=rule, level=level, metric=metric, detail=detail, value=value, **more))  # type: ignore[arg-type]
+
     if state in ("ABORTED", "ERROR"):
-        detail = f"The test ended {state} ({STATES[state]}), not as planned."
-        found.append(Finding(rule="ended_badly", level="fail", metric="state", detail=detail))
-    errors = values.get("ERRORS_PERCENT")
-    if errors is not None and errors > ERROR_RATE_LIMIT:
-        found.append(
-            Finding(
-                rule="error_rate",
-                level="warning",
-                metric="ERRORS_PERCENT",
-                value=errors,
-                unit="%",
-                detail=f"{num(errors)} % of requests failed (rule: above {num(ERROR_RATE_LIMIT)} %).",
-            )
-        )
+        add("ended_badly", "fail", "state", f"The test ended {state} ({STATES[state]}), not as planned.")
+    if (errors := values.get("ERRORS_PERCENT")) is not None and errors > ERROR_RATE_LIMIT:
+        add("error_rate", "warning", "ERRORS_PERCENT", f"{num(errors)} % of requests failed (rule: above"
+            f" {num(ERROR_RATE_LIMIT)} %).", errors, unit="%")  # fmt: skip
     p99, median = values.get("RESPONSE_TIME_PERCENTILE_99"), values.get("RESPONSE_TIME_MEDIAN")
     if p99 is not None and median and p99 > LONG_TAIL_FACTOR * median:
-        found.append(
-            Finding(
-                rule="long_tail",
-                level="warning",
-                metric="RESPONSE_TIME_PERCENTILE_99",
-                value=p99,
-                unit="ms",
-                detail=f"p99 {num(p99)} ms is {p99 / median:.1f}x the median {num(median)} ms"
-                f" (rule: above {LONG_TAIL_FACTOR:g}x): some requests are far slower than most.",
-            )
-        )
+        add("long_tail", "warning", "RESPONSE_TIME_PERCENTILE_99", f"p99 {num(p99)} ms is {p99 / median:.1f}x"
+            f" the median {num(median)} ms (rule: above {LONG_TAIL_FACTOR:g}x): some requests are far slower"
+            " than most.", p99, unit="ms")  # fmt: skip
     for rank, t in enumerate(top(rows, lambda t: t.p95_ms, TOP_FINDINGS), 1):
-        found.append(
-            Finding(
-                rule="slowest",
-                level="info",
-                metric="RESPONSE_TIME_PERCENTILE_95",
-                value=t.p95_ms,
-                unit="ms",
-                transaction=t.name,
-                detail=f"Slowest transaction #{rank}: {t.name}, p95 {said(t.p95_ms, 'ms')}.",
-            )
-        )
+        add("slowest", "info", "RESPONSE_TIME_PERCENTILE_95", f"Slowest transaction #{rank}: {t.name}, p95"
+            f" {said(t.p95_ms, 'ms')}.", t.p95_ms, unit="ms", transaction=t.name)  # fmt: skip
     total = values.get("ERRORS_TOTAL") or sum(t.errors or 0 for t in rows)
     for t in top([t for t in rows if t.errors], lambda t: t.errors, TOP_FINDINGS):
-        share = (
-            f" holds {percent(t.errors, total):g} % of all errors ({t.errors:,})"
-            if total
-            else f": {t.errors:,} errors"
-        )
-        found.append(
-            Finding(
-                rule="most_errors",
-                level="info",
-                metric="ERRORS_TOTAL",
-                value=t.errors,
-                unit="errors",
-                transaction=t.name,
-                detail=f"{t.name}{share}; {t.error_percent:g} % of its requests failed.",
-            )
-        )
+        share = f" holds {percent(t.errors, total):g} % of all errors ({t.errors:,})" if total else ""
+        add("most_errors", "info", "ERRORS_TOTAL", f"{t.name}{share}; {t.error_percent:g} % of its requests"
+            " failed.", t.errors, unit="errors", transaction=t.name)  # fmt: skip
     return found
 
 
@@ -1753,23 +1772,16 @@ async def alarms_of(api: OctoPerf, bench_result_id: str) -> tuple[list[Alarm] | 
 async def assess_test(
     bench_result_id: BenchResultId,
     ctx: Context,
-    sla_avg_ms: Annotated[
-        float | None, Field(gt=0, description="SLA: highest average response time, ms.")
-    ] = None,
-    sla_p95_ms: Annotated[
-        float | None, Field(gt=0, description="SLA: highest p95 response time, ms.")
-    ] = None,
-    sla_p99_ms: Annotated[
-        float | None, Field(gt=0, description="SLA: highest p99 response time, ms.")
-    ] = None,
+    sla_avg_ms: Annotated[float | None, Field(gt=0, description="SLA: highest average, ms.")] = None,
+    sla_p95_ms: Annotated[float | None, Field(gt=0, description="SLA: highest p95, ms.")] = None,
+    sla_p99_ms: Annotated[float | None, Field(gt=0, description="SLA: highest p99, ms.")] = None,
     sla_error_percent: Annotated[
-        float | None, Field(ge=0, le=100, description="SLA: highest error percentage, 0-100.")
+        float | None, Field(ge=0, le=100, description="SLA: highest error %, 0-100.")
     ] = None,
 ) -> Assessment:
-    """Assess a test run: a verdict (pass, warning, fail; incomplete while running)
-    with the line saying why, each SLA limit given PASS/FAIL with margin, key metrics, findings by
-    fixed rules (errors above 1 %, p99 above 5x median, slowest and most failing transactions,
-    ended ABORTED/ERROR, threshold alarms). Read-only, 5 requests."""
+    """Assess a test run: a verdict (pass, warning, fail; incomplete while running) and why,
+    each SLA limit PASS/FAIL with margin, key metrics, findings by fixed rules (errors over 1 %,
+    p99 over 5x median, slowest and failing transactions, ended badly, alarms). Read-only."""
     api = api_of(ctx)
     result = await bench_result(api, bench_result_id)
     state = result.state or "UNKNOWN"
@@ -1811,17 +1823,12 @@ async def assess_test(
     else:
         verdict = "fail" if "fail" in levels else "warning" if "warning" in levels else "pass"
     return Assessment(
-        bench_result_id=bench_result_id,
-        state=state,
-        verdict=verdict,
+        bench_result_id=bench_result_id, state=state, verdict=verdict,
         headline=headline_of_assessment(verdict, state, criteria, findings),
-        metrics=[m for m in metrics if m.name in KEY_METRICS],
-        sla=criteria,
+        metrics=[m for m in metrics if m.name in KEY_METRICS], sla=criteria,
         threshold_alarms=None if alarms is None else dict(Counter(a.severity or "UNKNOWN" for a in alarms)),
-        alarms_note=alarms_note,
-        findings=findings,
-        time_unit=unit,
-    )
+        alarms_note=alarms_note, findings=findings, time_unit=unit,
+    )  # fmt: skip
 
 
 MAX_TREND_RUNS = 50
@@ -1837,18 +1844,17 @@ async def analyze_trend(
         list[str] | None,
         Field(
             max_length=MAX_TREND_RUNS,
-            description="Exactly these runs instead (ids from list_tests).",
+            description="These runs instead (ids from list_tests).",
         ),
     ] = None,
     tolerance_percent: Annotated[
         float, Field(ge=0, le=100, description="Smaller shifts (%) are not reported.")
     ] = 10,
 ) -> Trend:
-    """Is a scenario getting slower, and since when? Its newest runs' average, p95,
-    p99 (ms), error % and hits/s, change points by statistics (E-Divisive, permutation test),
-    shifts that ended, drifts, the newest run vs its segment, the transactions whose p95 shifted,
-    a verdict dated to a run. Runs not FINISHED, without data or doing other work are left out,
-    with why. Read-only, about 3 requests a run."""
+    """Is a scenario getting slower, since when? Its newest runs' average, p95, p99, error %,
+    hits/s: change points by statistics, shifts that ended, drifts, the newest run vs its
+    segment, transactions that shifted, a dated verdict; runs not FINISHED, empty or of other
+    work left out. Read-only, 3 requests a run."""
     api = api_of(ctx)
     ids = [check_id("bench_result_ids", run) for run in dict.fromkeys(bench_result_ids or ())]
     scenario = await api.get(Entity, "/runtime/scenarios/{scenario_id}", scenario_id=scenario_id)
@@ -1883,6 +1889,109 @@ async def analyze_trend(
     return analyse(scenario_id, list(history.values()), tolerance_percent, warnings, unit)
 
 
+async def jtl_lines(chunks: AsyncIterator[bytes], cut: list[bool]) -> AsyncIterator[list[str]]:
+    """A file's text lines, batch by batch as its bytes arrive, gunzipped on the way when it is
+    gzip; cut[0] is set when the gzip stream ends early (a generator's disk limit cuts files)."""
+    unzip, rest = None, b""
+    async for chunk in chunks:
+        if unzip is None:
+            unzip = zlib.decompressobj(31) if chunk[:2] == b"\x1f\x8b" else False
+        data = rest + (unzip.decompress(chunk) if unzip else chunk)
+        end = data.rfind(b"\n") + 1
+        rest = data[end:]
+        if end:
+            yield data[:end].decode("utf-8", "replace").splitlines()
+    if rest.strip():
+        yield rest.decode("utf-8", "replace").splitlines()
+    cut[0] = bool(unzip) and not unzip.eof
+
+
+def columns(bench_result_id: str, filename: str, header: str) -> dict[str, int]:
+    """Column name -> position, from a JTL file's header; one sentence when one is missing."""
+    at = {name.strip(): i for i, name in enumerate(next(csv.reader([header]), []))}
+    if missing := [name for name in JTL_COLUMNS if name not in at]:
+        raise ToolError(
+            f"{filename} of {bench_result_id} is not a JMeter CSV with a header holding"
+            f" {', '.join(JTL_COLUMNS)}: {' and '.join(missing)} missing (its first line: {header[:80]!r})."
+            " Save results as CSV with JMeter's default columns (the scenario's JTL setting)."
+        )
+    return at
+
+
+def planned_users(profiles: Sequence[Mapping[str, Any]], ms: float) -> float:
+    """The users the scenario's profiles plan ms after the start (see the [ASSUMPTION] above)."""
+    users = 0.0
+    for load in (profile.get("load") or {} for profile in profiles):
+        delay, ramp, plateau, top, down, steps = (
+            float(load.get(k) or 0)
+            for k in ("delayMs", "rampUpMs", "plateauMs", "plateauVus", "rampDownMs", "stepCount")
+        )
+        t = ms - delay
+        if 0 <= t < ramp:
+            share = t / ramp
+            users += top * (math.ceil(share * steps) / steps if steps > 1 else share)
+        elif ramp <= t < ramp + plateau:
+            users += top
+        elif down and ramp + plateau <= t < ramp + plateau + down:
+            users += top * (1 - (t - ramp - plateau) / down)
+    return users
+
+
+async def find_capacity(
+    bench_result_id: BenchResultId,
+    ctx: Context,
+    sla_p95_ms: Annotated[float | None, Field(gt=0, description="Limit: highest p95, ms.")] = None,
+    sla_error_percent: Annotated[
+        float | None, Field(gt=0, le=100, description="Limit: highest error %, 0-100.")
+    ] = None,
+) -> Capacity:
+    """How many users can it take, what breaks first? From a ramp-up or stairs run's JTL files:
+    load levels (users, hits/s, p95, average, error %), the knee, a USL fit and peak; with
+    limits, the capacity and where it breaks. Read-only."""
+    api = api_of(ctx)
+    run, files, summary = await gather(
+        bench_result(api, bench_result_id),
+        api.get(list[str], LOGS_LIST, bench_result_id=bench_result_id),
+        raw_summary(api, bench_result_id, ["HITS_TOTAL"]),
+    )
+    jtl = sorted(name for name in files if name.endswith((".jtl", ".jtl.gz")))
+    if not jtl:
+        kept = ", ".join(files[:4]) + (", ..." if len(files) > 4 else "") if files else "none"
+        raise ToolError(
+            f"{bench_result_id} has no JTL file (its files: {kept}): the run kept no per-sample results;"
+            " set the JTL setting of the scenario's user profiles to ALL, then run it again."
+        )
+    samples, warnings, read = Samples(), [], 0
+    planned = None
+    for generator, name in enumerate(jtl):
+        cut = [False]
+        async with api.download(LOG_FILE, {"bench_result_id": bench_result_id}, name) as chunks:
+            at = None
+            async for lines in jtl_lines(chunks, cut):
+                if at is None:
+                    at, lines = columns(bench_result_id, name, lines[0] if lines else ""), lines[1:]
+                samples.read(lines, at, generator)
+                read += 1
+                await ctx.report_progress(read, None, f"{name}: {samples.rows:,} samples read")
+        if cut[0]:
+            warnings.append(
+                f"{name} ends early (cut short, as a generator's disk limit does): read up to there."
+            )
+        if at and "allThreads" not in at and planned is None:
+            scenario = await api.get(
+                Entity, "/runtime/scenarios/{scenario_id}", scenario_id=run.scenario_id or ""
+            )
+            if not any(profile.get("load") for profile in scenario.user_profiles):
+                raise ToolError(
+                    f"{name} of {bench_result_id} has no allThreads column and scenario {run.scenario_id}"
+                    " no planned load: the users at each moment are unknown. Keep JMeter's default columns."
+                )
+            planned = scenario.user_profiles
+    return capacity_of(
+        run, samples, sla_p95_ms, sla_error_percent, summary.get("HITS_TOTAL"), warnings, planned
+    )
+
+
 async def get_report(bench_report_id: BenchReportId, ctx: Context) -> Report:
     """A bench report (OctoPerf's analysis page of runs): name, description, run ids,
     items, UI link. Read-only, 2 requests."""
@@ -1901,7 +2010,7 @@ async def get_report(bench_report_id: BenchReportId, ctx: Context) -> Report:
     )
 
 
-# Prompts: what a good answer to the two most common questions contains, as slash commands.
+# Prompts: what a good answer to the most common questions contains, as slash commands.
 def analyse_test(bench_result_id: BenchResultId) -> str:
     """Analyse one test run: verdict, evidence and recommendations."""
     return prose(f"""Analyse OctoPerf test run {bench_result_id}. If get_test_status says it is
@@ -1919,6 +2028,17 @@ def compare_prompt(baseline_bench_result_id: BaselineId, candidate_bench_result_
     those that got better, with both values, units and the change, and the most regressed
     transactions. If the verdict is regression or mixed, call get_test_transactions on the
     candidate to show where the time goes. Quote numbers from the tools; never estimate.""")
+
+
+def capacity_prompt(bench_result_id: BenchResultId) -> str:
+    """How many users can it take? The capacity of a ramp-up or stairs run."""
+    return prose(f"""Find the capacity of OctoPerf test run {bench_result_id} with find_capacity (with the
+    sla_ limits I gave, if any). Start with its verdict and headline: the capacity within the
+    limits and where they break (users, with the value that broke), the knee, and the throughput
+    peak. Then the load the run applied, a few levels of its table around the knee (users, hits/s,
+    p95 ms, error %), the USL fit (sigma, kappa, predicted peak, R^2) and whether it is reliable,
+    and every warning. If the load was constant or never saturated, say what run would answer.
+    Quote numbers from the tool; never fit a curve yourself.""")
 
 
 def trend_prompt(scenario_id: ScenarioId) -> str:
@@ -2162,15 +2282,7 @@ def analyse(
     trends, readings = [], []
     for metric, metric_id in TREND_METRICS.items():
         series = [run.values.get(metric_id) for run in runs]
-        trend = MetricTrend(
-            metric=metric,
-            verdict="n/a",
-            values=[rounded(metric, v) for v in series],
-            change_points=[],
-            segment_median=None,
-            latest_change_percent=None,
-            drift_percent=None,
-        )
+        trend = MetricTrend(metric=metric, values=[rounded(metric, v) for v in series])
         trends.append(trend)
         index = [i for i, v in enumerate(series) if v is not None]
         values = [v for v in series if v is not None]
@@ -2180,15 +2292,10 @@ def analyse(
         trend.drift_percent = drift_of(metric, values, every, tolerance)
         reported = [s._replace(at=index[s.at]) for s in found]
         trend.change_points = [
-            ChangePoint(
-                bench_result_id=ids[s.at],
-                before=round(s.before, 2),
-                after=round(s.after, 2),
-                change_percent=change_percent(s.before, s.after),
-                p_value=s.p,
-            )
+            ChangePoint(bench_result_id=ids[s.at], before=round(s.before, 2), after=round(s.after, 2),
+                        change_percent=change_percent(s.before, s.after), p_value=s.p)
             for s in reported
-        ]
+        ]  # fmt: skip
         ended = episodes(metric, reported, tolerance)
         lasting = [s for s in reported if all(s not in e for e in ended) and trend.drift_percent is None]
         reading = Reading(metric, "n/a", "", None, None, None, lasting, ended, trend.drift_percent)
@@ -2214,23 +2321,14 @@ def analyse(
     if newest and newest.id in why:
         headline = f"newest run {newest.id} left out: {why[newest.id]}. Over the others, {headline}"
     return Trend(
-        scenario_id=scenario_id,
-        verdict=verdict,  # type: ignore[arg-type]
-        since=since,
-        since_date=when,
-        headline=headline,
-        tolerance_percent=tolerance,
-        run_ids=ids,
-        run_dates=dates,
-        metrics=trends,
-        transactions=moved_most,
-        left_out=[f"{run_id}: {reason}" for run_id, reason in why.items()],
-        warnings=warnings,
+        scenario_id=scenario_id, verdict=verdict, since=since, since_date=when, headline=headline,  # type: ignore[arg-type]
+        tolerance_percent=tolerance, run_ids=ids, run_dates=dates, metrics=trends, transactions=moved_most,
+        left_out=[f"{run_id}: {reason}" for run_id, reason in why.items()], warnings=warnings,
         method=f"E-Divisive means (U-statistics, tau and kappa searched), permutation test p<={SIGNIFICANCE}"
         f" ({PERMUTATIONS} shuffles, seed {SEED}), segments of {MIN_SEGMENT}+ runs, shifts sized by medians;"
         f" newest run vs its segment: beyond the tolerance, {NOISE_MADS:g} MADs and its range",
         time_unit=time_unit or NOT_READ,
-    )
+    )  # fmt: skip
 
 
 def transaction_shifts(history: list[RunStats], tolerance: float) -> list[TransactionShift]:
@@ -2253,16 +2351,11 @@ def transaction_shifts(history: list[RunStats], tolerance: float) -> list[Transa
         points = series[name]
         if reported := segments_of("p95_ms", [v for _, v in points], tolerance)[1]:
             s = max(reported, key=lambda r: abs(change_percent(r.before, r.after) or 0))
-            found.append(
-                TransactionShift(
-                    name=name,
-                    bench_result_id=history[points[s.at][0]].id,
-                    before_p95_ms=round(s.before, 1),
-                    after_p95_ms=round(s.after, 1),
-                    change_percent=change_percent(s.before, s.after),
-                    p_value=s.p,
-                )
-            )
+            shift = TransactionShift(
+                name=name, bench_result_id=history[points[s.at][0]].id, before_p95_ms=round(s.before, 1),
+                after_p95_ms=round(s.after, 1), change_percent=change_percent(s.before, s.after), p_value=s.p,
+            )  # fmt: skip
+            found.append(shift)
     found.sort(key=lambda t: -abs(t.change_percent or 0))
     return found[:TOP_SHIFTS]
 
@@ -2305,24 +2398,18 @@ def verdict_of_history(
         if stands_out[way]:
             top = sorted(stands_out[way], key=lambda r: -abs(change_percent(r.centre, r.latest) or 0))[:3]
             verdict, since = name, ids[-1]
-            evidence = [
-                "newest run against its segment's median: "
-                + ", ".join(values(r.metric, r.centre, r.latest) for r in top)
-            ]
+            evidence = ["newest run against its segment's median: "
+                        + ", ".join(values(r.metric, r.centre, r.latest) for r in top)]  # fmt: skip
             break
         if shifted[way]:
             at = shifted[way][-1][0].at
             verdict, since = name, ids[at]
-            evidence = [
-                f"lasting shift at {ids[at]}: "
-                + ", ".join(values(r.metric, s.before, s.after) for s, r in shifted[way] if s.at == at)
-            ]
+            moves = [values(r.metric, s.before, s.after) for s, r in shifted[way] if s.at == at]
+            evidence = [f"lasting shift at {ids[at]}: " + ", ".join(moves)]
             break
     else:
-        if drifts := sorted(
-            (r for r in readings if r.drift is not None),
-            key=lambda r: direction(r.metric, 0, r.drift) != "worse",
-        ):
+        worst_first = lambda r: direction(r.metric, 0, r.drift) != "worse"  # noqa: E731
+        if drifts := sorted((r for r in readings if r.drift is not None), key=worst_first):
             worse = direction(drifts[0].metric, 0, drifts[0].drift) == "worse"
             verdict, since = ("regression" if worse else "improvement"), ids[0]
             evidence = [
@@ -2366,6 +2453,272 @@ def verdict_of_history(
 
 
 # ---------------------------------------------------------------------------------------------
+# Capacity: a run's per-sample results (JMeter JTL) summed per 5 s as they are read, grouped into
+# load levels; the knee by operational analysis (where the low-load line lambda N reaches the
+# highest throughput measured: N = X_max / lambda); Gunther's Universal Scalability Law,
+# X(N) = lambda N / (1 + sigma (N - 1) + kappa N (N - 1)), fitted by least squares as
+# N / X = a + b (N - 1) + c N (N - 1), so lambda = 1 / a, sigma = b / a, kappa = c / a.
+# ---------------------------------------------------------------------------------------------
+BUCKET_MS = 5_000  # samples are summed per 5 s of the run, with each generator's threads
+MAX_LEVELS = 30
+LEVEL_HITS = 50  # a load level with fewer samples says too little
+KNEE_EFFICIENCY = 0.8  # saturated: the top level's throughput under 80 % of lambda N
+FIT_R2 = 0.9  # a USL fit that explains less of the throughput is unreliable
+
+
+class Samples:
+    """JTL rows aggregated as they are read, in memory that does not grow with the rows: per
+    generator and 5 s bucket, [hits, errors, sum of elapsed ms, histogram of elapsed ms (32 bins
+    a power of two, 3 % wide), most threads (allThreads)]."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[int, dict[int, list[Any]]] = {}
+        self.rows = self.skipped = 0
+
+    def read(self, lines: Iterable[str], at: Mapping[str, int], generator: int) -> None:
+        its, iel, iok, ith = at["timeStamp"], at["elapsed"], at["success"], at.get("allThreads")
+        buckets = self.buckets.setdefault(generator, {})
+        wide, last, bucket, hist, rows, skipped = max(at.values()) + 1, None, [], {}, 0, 0
+        for line in lines:  # the hot loop: about 2 microseconds a row
+            row = line.split(",", wide) if '"' not in line else next(csv.reader([line]))
+            try:
+                stamp, elapsed = int(row[its]), int(row[iel])
+                threads = int(row[ith]) if ith is not None else 0
+            except (ValueError, IndexError):
+                skipped += 1
+                continue
+            if (key := stamp // BUCKET_MS) != last:
+                if (bucket := buckets.get(key)) is None:  # type: ignore[assignment]
+                    bucket = buckets[key] = [0, 0, 0, {}, 0]
+                last, hist = key, bucket[3]
+            bucket[0] += 1
+            bucket[2] += elapsed
+            if row[iok] != "true":
+                bucket[1] += 1
+            if threads > bucket[4]:
+                bucket[4] = threads
+            if elapsed >= 64:
+                size = elapsed.bit_length()
+                elapsed = size << 8 | (elapsed >> (size - 6)) & 31
+            hist[elapsed] = hist.get(elapsed, 0) + 1
+            rows += 1
+        self.rows, self.skipped = self.rows + rows, self.skipped + skipped
+
+
+def bin_range(key: int) -> tuple[float, float]:
+    """The elapsed ms a histogram bin holds, from and to (under 64 ms a bin is one ms)."""
+    if key < 64:
+        return key, key + 1
+    low = float((32 | key & 31) << ((key >> 8) - 6))
+    return low, low * (1 + 1 / (32 | key & 31))
+
+
+def percentile_of(hist: Mapping[int, int], share: float) -> float | None:
+    """The share-quantile of a histogram, interpolated within its bin."""
+    rank, seen = share * sum(hist.values()), 0
+    for key in sorted(hist, key=bin_range):
+        if seen + hist[key] >= rank and hist[key]:
+            low, high = bin_range(key)
+            return low + (high - low) * (rank - seen) / hist[key]
+        seen += hist[key]
+    return None
+
+
+def least_squares(rows: Sequence[Sequence[float]], ys: Sequence[float]) -> list[float] | None:
+    """The coefficients minimising the squared error of ys against rows (normal equations)."""
+    k = len(rows[0])
+    pairs = list(zip(rows, ys, strict=True))
+    a = [
+        [sum(r[i] * r[j] for r in rows) for j in range(k)] + [sum(r[i] * y for r, y in pairs)]
+        for i in range(k)
+    ]
+    for col in range(k):  # Gauss-Jordan with partial pivoting
+        pivot = max(range(col, k), key=lambda r: abs(a[r][col]))
+        if abs(a[pivot][col]) < 1e-12:
+            return None
+        a[col], a[pivot] = a[pivot], a[col]
+        for r in range(k):
+            if r != col:
+                f = a[r][col] / a[col][col]
+                a[r] = [x - f * y for x, y in zip(a[r], a[col], strict=True)]
+    return [a[i][k] / a[i][i] for i in range(k)]
+
+
+def usl_fit(points: Sequence[tuple[float, float]]) -> Fit | None:
+    """The Universal Scalability Law through (users, hits/s) points, sigma and kappa kept >= 0,
+    with R^2 on the throughput; unreliable below FIT_R2, on under 5 points, or with its peak
+    beyond twice the highest load measured."""
+    points = [(n, x) for n, x in points if n >= 1 and x > 0]
+    if len(points) < 4:
+        return None
+    ys = [n / x for n, x in points]
+    for columns in ((0, 1, 2), (0, 2), (0, 1), (0,)):  # drop a term whose coefficient is negative
+        found = least_squares([[(1, n - 1, n * (n - 1))[c] for c in columns] for n, _ in points], ys)
+        coef = dict(zip(columns, found or [], strict=False))
+        if found and coef[0] > 0 and all(v >= 0 for v in coef.values()):
+            break
+    else:
+        return None
+    lam, sigma, kappa = 1 / coef[0], coef.get(1, 0.0) / coef[0], coef.get(2, 0.0) / coef[0]
+    model = lambda n: lam * n / (1 + sigma * (n - 1) + kappa * n * (n - 1))  # noqa: E731
+    mean = fmean(x for _, x in points)
+    total = sum((x - mean) ** 2 for _, x in points) or 1.0
+    r2 = 1 - sum((x - model(n)) ** 2 for n, x in points) / total
+    peak = math.sqrt((1 - sigma) / kappa) if kappa > 0 and sigma < 1 else None
+    reliable = r2 >= FIT_R2 and len(points) >= 5 and (peak is None or peak <= 2 * max(n for n, _ in points))
+    return Fit(
+        lambda_per_user=round(lam, 4), sigma=round(sigma, 5), kappa=round(kappa, 7),
+        peak_users=None if peak is None else round(peak),
+        peak_hits_per_s=None if peak is None else round(model(peak), 1),
+        r2=round(r2, 3), reliable=reliable,
+    )  # fmt: skip
+
+
+def load_levels(
+    samples: Samples, planned: Sequence[Mapping[str, Any]] | None
+) -> tuple[list[Level], list[float]]:
+    """The load levels, lowest first, and the users of each 5 s bucket: the buckets up to the end
+    of the highest load (not the ramp-down), the partial first and last left out, users summed
+    over the generators (a generator without samples in a bucket keeps its last threads, or the
+    planned load), grouped by their user count (or 25 equal bins when it takes more values)."""
+    keys = sorted({key for found in samples.buckets.values() for key in found})[1:-1]
+    start, threads = (keys[0] * BUCKET_MS if keys else 0), dict.fromkeys(samples.buckets, 0)
+    series = []
+    for key in keys:
+        parts = [found[key] for found in samples.buckets.values() if key in found]
+        threads |= {g: found[key][4] for g, found in samples.buckets.items() if key in found}
+        users = planned_users(planned, (key * BUCKET_MS - start)) if planned else sum(threads.values())
+        series.append((users, parts))
+    top = max((users for users, _ in series), default=0)
+    series = series[: max((i for i, (u, _) in enumerate(series) if u >= 0.98 * top), default=-1) + 1]
+    users = [u for u, _ in series]
+    width = 1.0 if len({round(u) for u in users}) <= MAX_LEVELS else max(1.0, top / 25)
+    groups: dict[int, list[Any]] = {}
+    for u, parts in series:
+        group = groups.setdefault(round(u / width), [[], 0, 0, 0, Counter()])
+        group[0].append(u)
+        for hits, errors, elapsed, hist, _ in parts:
+            group[1], group[2], group[3] = group[1] + hits, group[2] + errors, group[3] + elapsed
+            group[4].update(hist)
+    levels = [
+        Level(users=round(fmean(us)), hits_per_s=round(hits / (len(us) * BUCKET_MS / 1000), 2),
+              p95_ms=round(percentile_of(hist, 0.95) or 0, 1), avg_ms=round(total / hits, 1),
+              error_percent=round(100 * errors / hits, 2))
+        for _, (us, hits, errors, total, hist) in sorted(groups.items())
+        if hits >= LEVEL_HITS and fmean(us) > 0
+    ]  # fmt: skip
+    return levels, users
+
+
+def capacity_of(
+    run: Entity,
+    samples: Samples,
+    p95_limit: float | None,
+    error_limit: float | None,
+    hits_total: float | None,
+    warnings: list[str],
+    planned: Sequence[Mapping[str, Any]] | None,
+) -> Capacity:
+    """The capacity reading of a run's samples: the load, the levels, the knee, the fit, the
+    capacity within the limits, a verdict and its headline, and the warnings that change it."""
+    levels, users = load_levels(samples, planned)
+    generators = len(samples.buckets)
+    minutes = len(users) * BUCKET_MS / 60_000
+    source = "the scenario's planned load" if planned else f"the samples' allThreads, {generators} generators"
+    top = max(users, default=0)
+    if users and sum(u >= 0.9 * top for u in users) >= 0.8 * len(users):
+        shape = f"constant load of {num(round(top))} users"
+    elif len({round(u) for u in users}) <= MAX_LEVELS:
+        shape = f"stairs: {len(levels)} steps from {num(round(min(users)))} to {num(round(top))} users"
+    else:
+        shape = f"ramp-up from {num(round(min(users)))} to {num(round(top))} users"
+    load = f"{shape} over {minutes:.0f} min (from {source})"
+    if run.state != "FINISHED":
+        warnings.insert(0, f"The run is {run.state or 'UNKNOWN'}: read from what it recorded so far.")
+    if hits_total and samples.rows < 0.95 * hits_total:
+        warnings.append(
+            f"The JTL files hold {samples.rows:,} samples, the summary counts {num(hits_total)}:"
+            " samples are missing (files cut short?); the curve is read from those there."
+        )
+    if samples.skipped:
+        warnings.append(f"{samples.skipped:,} rows could not be read and were left out.")
+    fit = usl_fit([(level.users, level.hits_per_s) for level in levels])
+    if fit and not fit.reliable:
+        warnings.append(f"The USL fit is unreliable (R^2 {fit.r2:g}, {len(levels)} levels): read the levels.")
+    base = dict(bench_result_id=run.id, state=run.state or "UNKNOWN", load=load, levels=levels, usl=fit,
+                knee_users=None, capacity_users=None, breaks_at_users=None, warnings=warnings)  # fmt: skip
+    if shape.startswith("constant"):
+        headline = f"{shape}: no capacity curve; run a ramp-up or stairs profile"
+        return Capacity(verdict="constant load", headline=headline, **base)
+    if len(levels) < 3:
+        headline = f"insufficient data: {len(levels)} load levels with {LEVEL_HITS}+ samples, 3 needed"
+        return Capacity(verdict="insufficient data", headline=headline, **base)
+    low = levels[: max(3, len(levels) // 5)]
+    lam = (
+        fit.lambda_per_user if fit and fit.reliable else max(level.hits_per_s / level.users for level in low)
+    )
+    peak = max(levels, key=lambda level: level.hits_per_s)
+    highest = levels[-1]
+    saturated = highest.hits_per_s < KNEE_EFFICIENCY * lam * highest.users
+    knee = round(peak.hits_per_s / lam) if saturated else None
+    if (rate := peak.hits_per_s / generators if generators else 0) > GENERATOR_HITS_S:
+        warnings.append(
+            f"{num(round(rate))} hits/s per load generator at {num(peak.users)} users, beyond the about"
+            f" {GENERATOR_HITS_S:,} OctoPerf advises: the generators may be the bottleneck, not the system."
+        )
+    first = levels[0]
+    if highest.error_percent > max(1.0, 2 * first.error_percent):
+        warnings.append(
+            f"Errors grow with load: {first.error_percent:g} % at {num(first.users)} users,"
+            f" {highest.error_percent:g} % at {num(highest.users)}."
+        )
+    parts = []
+    limits = [f"p95 {num(p95_limit)} ms"] if p95_limit else []
+    limits += [f"error {num(error_limit)} %"] if error_limit else []
+    if limits:
+
+        def broken(level: Level) -> list[str]:
+            slow = bool(p95_limit and (level.p95_ms or 0) > p95_limit)
+            failing = bool(error_limit and level.error_percent > error_limit)
+            return [f"p95 {num(level.p95_ms or 0)} ms"] * slow + [
+                f"error {level.error_percent:g} %"
+            ] * failing
+
+        at = next((i for i, level in enumerate(levels) if broken(level)), None)
+        within = " and ".join(limits)
+        if at is None:
+            base["capacity_users"] = highest.users
+            parts.append(
+                f"within {within} up to the highest load, {num(highest.users)} users: capacity at least that"
+            )
+        elif at == 0:
+            base["breaks_at_users"] = first.users
+            parts.append(
+                f"no load level within {within}: at {num(first.users)} users, {', '.join(broken(first))}"
+            )
+        else:
+            base["capacity_users"], base["breaks_at_users"] = levels[at - 1].users, levels[at].users
+            parts.append(
+                f"capacity about {num(levels[at - 1].users)} users within {within}"
+                f" (breaks at {num(levels[at].users)}: {', '.join(broken(levels[at]))})"
+            )
+    if saturated:
+        grows = (highest.p95_ms or 0) > 1.5 * (peak.p95_ms or 0) or highest.avg_ms > 1.5 * (first.avg_ms or 0)
+        parts.append(
+            f"throughput peaks near {num(round(peak.hits_per_s))} hits/s around {num(peak.users)} users"
+            f" (knee near {num(knee)} users)"
+            + ("; beyond it response time grows with users: saturation" if grows else "")
+        )
+    else:
+        parts.append(
+            f"not saturated: throughput still grew in proportion up to {num(highest.users)} users,"
+            f" so capacity is at least {num(highest.users)}"
+        )
+    base["knee_users"] = knee
+    return Capacity(verdict="saturated" if saturated else "not saturated", headline="; ".join(parts), **base)
+
+
+# ---------------------------------------------------------------------------------------------
 # Views (MCP Apps): one HTML document, served as ui://octoperf/results.html, that hosts which
 # render MCP Apps (VS Code, Claude, ChatGPT, Cursor, Goose) show beside the results of
 # compare_tests, analyze_trend and assess_test. It draws inline SVG from the result's
@@ -2401,12 +2754,12 @@ svg .small{fill:var(--muted);font-size:10px}
 .base{fill:var(--base)}.worse .cand{fill:var(--worse)}.better .cand{fill:var(--better)}
 .unchanged .cand,.na .cand{fill:var(--unchanged)}
 .worse .change{fill:var(--worse)}.better .change{fill:var(--better)}
-.line{fill:none;stroke:var(--accent);stroke-width:1.5}.run{fill:var(--accent)}
+.line{fill:none;stroke:var(--accent);stroke-width:1.5}.run{fill:var(--accent)}.p95{stroke:var(--worse)}
 .run.newest{fill:var(--bg);stroke:var(--accent);stroke-width:2.5}
 .axis{stroke:var(--muted)}.grid{stroke:var(--grid)}.band{fill:var(--grid);opacity:.35}
 .change-point line{stroke:var(--worse);stroke-dasharray:4 3;stroke-width:1.5}
 .change-point.better line{stroke:var(--better)}
-.change-point .mean{stroke:var(--fg);stroke-opacity:.6;stroke-dasharray:4 3;stroke-width:1.5}
+.change-point .mean{stroke:var(--fg);stroke-opacity:.6;stroke-dasharray:4 3;stroke-width:1.5;fill:none}
 table{border-collapse:collapse;width:100%}
 td,th{padding:2px 4px;text-align:right;border-bottom:1px solid var(--grid)}
 td:first-child,th:first-child{text-align:left;word-break:break-word}
@@ -2475,13 +2828,7 @@ function fmt(v, unit) {
 }
 const pct = (v) => v === null || v === undefined ? "" : (v > 0 ? "+" : "") + v.toFixed(1) + " %";
 const day = (s) => s ? s.slice(0, 10) : "";
-const NAMES = {HITS_TOTAL: "hits", HITS_RATE: "hits/s", ERRORS_TOTAL: "errors", ERRORS_RATE: "errors/s",
-  ERRORS_PERCENT: "error %", RESPONSE_TIME_AVG: "average", RESPONSE_TIME_MEDIAN: "median",
-  RESPONSE_TIME_MIN: "min", RESPONSE_TIME_MAX: "max", RESPONSE_TIME_PERCENTILE_90: "p90",
-  RESPONSE_TIME_PERCENTILE_95: "p95", RESPONSE_TIME_PERCENTILE_99: "p99", THROUGHPUT_TOTAL: "received",
-  THROUGHPUT_RATE: "received/s", SENT_BYTES_TOTAL: "sent", SENT_BYTES_RATE: "sent/s", avg_ms: "average",
-  p95_ms: "p95", p99_ms: "p99", error_percent: "error %", hits_per_s: "hits/s"};
-const UNITS = {avg_ms: "ms", p95_ms: "ms", p99_ms: "ms", error_percent: "%", hits_per_s: "hits/s"};
+const NAMES = NAMES_SAID, UNITS = UNITS_SAID;  // the server's own names and units
 const name = (n) => NAMES[n] || n;
 const head = (d) => [el("p", {}, el("span", {class: "verdict " + d.verdict.replace(/\W/g, "-")}, d.verdict)),
   ...(d.headline ? [el("p", {class: "headline"}, d.headline)] : [])];
@@ -2499,7 +2846,8 @@ function draw() {
   const width = Math.max(280, view.clientWidth);
   const text = ((shown.content || [])[0] || {}).text || "No structured result.";
   view.replaceChildren(...(!d ? [el("p", {}, text)]
-    : d.run_ids ? trend(d, width) : d.sla ? scorecard(d, width) : comparison(d, width)));
+    : d.run_ids ? trend(d, width) : d.sla ? scorecard(d, width) : d.levels ? capacity(d, width)
+    : comparison(d, width)));
   for (const svg of view.querySelectorAll("svg")) untangle(svg, width);
   const body = document.body.getBoundingClientRect();  // margins of the last element included
   post({method: "ui/notifications/size-changed", params: {width: Math.ceil(body.width),
@@ -2631,6 +2979,52 @@ function trend(d, W) {
     ...list("Transactions whose p95 shifted", shifts), ...list("Left out", d.left_out)];
 }
 
+// find_capacity: hits/s (left scale) and p95 (right scale) against users, the USL curve dashed,
+// the knee and the capacity within the limits marked.
+function capacity(d, W) {
+  const H = 220, L = 44, R = 44, T = 30, B = 24, lv = d.levels, f = d.usl;
+  if (!lv.length) return [...head(d), el("p", {class: "muted"}, d.load)];
+  const nMax = Math.max(...lv.map((l) => l.users)) * 1.05;
+  const xMax = Math.max(...lv.map((l) => l.hits_per_s)) * 1.15;
+  const pMax = Math.max(1, ...lv.map((l) => l.p95_ms || 0)) * 1.1;
+  const x = (n) => L + n * (W - L - R) / nMax, y = (v, top) => T + (top - v) * (H - T - B) / top;
+  const line = (pts, cls) => el("svg:polyline", {class: cls,
+    points: pts.map(([a, b]) => `${a},${b}`).join(" ")});
+  const svg = el("svg:svg", {width: W, height: H, class: "capacity", role: "img", "aria-label": "Capacity"},
+    el("svg:text", {x: 0, y: 12, class: "title"}, "hits/s (blue, left) · p95 ms (red, right) · users"),
+    el("svg:line", {x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis"}));
+  for (const v of ticks(0, xMax, 3)) {
+    svg.append(el("svg:line", {x1: L, x2: W - R, y1: y(v, xMax), y2: y(v, xMax), class: "grid"}),
+      el("svg:text", {x: L - 4, y: y(v, xMax) + 3, "text-anchor": "end", class: "small tick"}, fmt(v)));
+  }
+  for (const v of ticks(0, pMax, 3)) svg.append(el("svg:text", {x: W - R + 4, y: y(v, pMax) + 3,
+    class: "small tick"}, fmt(v)));
+  for (const n of ticks(0, nMax, W >= 600 ? 6 : 3)) svg.append(el("svg:text", {x: x(n), y: H - 8,
+    "text-anchor": "middle", class: "small date"}, fmt(n)));
+  if (f) {
+    const usl = (n) => f.lambda_per_user * n / (1 + f.sigma * (n - 1) + f.kappa * n * (n - 1));
+    const pts = Array.from({length: 41}, (_, i) => i * nMax / 40)
+      .map((n) => [x(n), y(Math.min(usl(n), xMax), xMax)]);
+    svg.append(el("svg:g", {class: "change-point better"}, line(pts, "mean usl")));
+  }
+  svg.append(line(lv.map((l) => [x(l.users), y(l.hits_per_s, xMax)]), "line"),
+    line(lv.filter((l) => l.p95_ms !== null).map((l) => [x(l.users), y(l.p95_ms, pMax)]), "line p95"));
+  [["knee", d.knee_users], ["capacity", d.capacity_users]].forEach(([label, n], k) => {
+    if (n === null) return;
+    const right = x(n) > W / 2;
+    svg.append(el("svg:g", {class: `change-point ${k ? "better" : "worse"} mark`},
+      el("svg:line", {x1: x(n), x2: x(n), y1: T - 6, y2: H - B}),
+      el("svg:text", {x: right ? x(n) - 3 : x(n) + 3, y: 26, "text-anchor": right ? "end" : "start",
+        class: "small cp-label"}, `${label} ${fmt(n)}`)));
+  });
+  const row = (tag, cells) => el("tr", {}, ...cells.map((c) => el(tag, {}, c)));
+  const step = Math.max(1, Math.ceil(lv.length / 12));
+  return [...head(d), el("p", {class: "muted"}, d.load), ...list("Warnings", d.warnings), svg,
+    el("table", {}, row("th", ["users", "hits/s", "p95 ms", "error %"]),
+      ...lv.filter((_, i) => i % step === 0 || i === lv.length - 1).map((l) =>
+        row("td", [fmt(l.users), fmt(l.hits_per_s), fmt(l.p95_ms), fmt(l.error_percent)])))];
+}
+
 // assess_test: each SLA limit as observed against limit, then the findings by level.
 function scorecard(d, W) {
   const rowH = 36, barW = W - 8;
@@ -2699,8 +3093,21 @@ DEMO_SCENARIOS = {
     ),
     "scn-soak": ("Soak, 50 users", "prj-shop", 50, "Hold 50 shoppers for 4 h"),
     "scn-burst": ("API burst, 500 users", "prj-api", 800, "500 API clients at once"),
+    "scn-capacity": ("Checkout ramp, 0 to 600 users", "prj-shop", 0, "Ramp up to 600 shoppers over 20 min"),
 }
 MAX_DEMO_LAUNCHES = 50  # the state file keeps the newest ones
+# A capacity run of the checkout flow, a week before the history: 0 to 600 users over 20 min on
+# two generators, whose JTL files the demo makes from a Universal Scalability Law with a known
+# knee (lambda 1 hit/s a user, sigma 0.001, kappa 0.00001: peak near 316 users and 137 hits/s),
+# 0.8 s of think time (so response time = users / hits/s - 0.8 s, Little's law), and errors from
+# 450 users on.
+DEMO_RAMP = "br-capacity-01"
+DEMO_USL = (1.0, 0.001, 1e-5, 0.8)  # lambda, sigma, kappa, think time (s)
+DEMO_RAMP_LOAD = (600, 1200, 2)  # users at the top, seconds, load generators
+JTL_HEADER = (
+    "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,sentBytes,"
+    "grpThreads,allThreads,URL,Latency,Encoding,Hostname,IdleTime,Connect"
+)
 
 
 def demo_state_file(env: Mapping[str, str]) -> str:
@@ -2724,6 +3131,10 @@ class DemoOctoPerf:
             if found := pattern.fullmatch(route):
                 body = json.loads(request.content or b"null")
                 data = answer(*found.groups(), body, **dict(request.url.params))
+                if isinstance(data, bytes):
+                    return httpx2.Response(
+                        200, content=data, headers={"Content-Type": "application/octet-stream"}
+                    )
                 if data is not None:
                     return httpx2.Response(200, json=data)
         return httpx2.Response(404, json={"status": 404, "message": f"The demo account has no {route}"})
@@ -2754,6 +3165,11 @@ class DemoOctoPerf:
                 lambda rid, _: self.run(rid) and self.global_metrics(rid),
             ),
             ("POST /analysis/metrics/(summary|table)", self.statistics),
+            (f"GET /analysis/logs/list/{one}", lambda rid, _: self.run(rid) and self.files(rid)),
+            (
+                f"GET /analysis/logs/{one}",
+                lambda rid, _, filename="": self.run(rid) and self.jtl(rid, filename),
+            ),
             ("POST /analysis/threshold-alarms", lambda body: self.alarms(body["metric"]["benchResultId"])),
         ]
 
@@ -2822,6 +3238,9 @@ class DemoOctoPerf:
 
     def known(self, run_id: str) -> dict[str, Any] | None:
         """A run's scenario, start (epoch ms), name and stop; None for an unknown id."""
+        if run_id == DEMO_RAMP:
+            return {"scenario": "scn-capacity", "start": DEMO_T0 - 7 * DAY_MS, "name": "Checkout capacity",
+                    "stopped": None}  # fmt: skip
         if run_id in DEMO_HISTORY:
             number = DEMO_HISTORY.index(run_id)
             name = f"Checkout, release 1.{number + 1:02d}"
@@ -2838,6 +3257,8 @@ class DemoOctoPerf:
         run = self.known(run_id)
         if run_id in DEMO_HISTORY:
             return "FINISHED", 100.0, DEMO_LOAD_S
+        if run_id == DEMO_RAMP:
+            return "FINISHED", 100.0, DEMO_RAMP_LOAD[1]
         elapsed = run["stopped"] if run["stopped"] is not None else self.clock() - run["start"] / 1000
         for state, seconds in DEMO_WALK:
             if elapsed < seconds:
@@ -2850,7 +3271,11 @@ class DemoOctoPerf:
         if not (run := self.known(run_id)):
             return None
         state = self.walk(run_id)[0]
-        lasted = DEMO_LOAD_S if run_id in DEMO_HISTORY else run["stopped"] or sum(s for _, s in DEMO_WALK)
+        lasted = (
+            self.walk(run_id)[2]
+            if run_id in (*DEMO_HISTORY, DEMO_RAMP)
+            else run["stopped"] or sum(s for _, s in DEMO_WALK)
+        )
         end = run["start"] + round(1000 * lasted) if state in FINISHED_STATES else int(self.clock() * 1000)
         project = DEMO_SCENARIOS[run["scenario"]][1]
         return {
@@ -2884,7 +3309,7 @@ class DemoOctoPerf:
     def reports(self, project_id: str) -> list[dict[str, Any]] | None:
         if project_id not in DEMO_PROJECTS:
             return None
-        runs = [self.report(run_id) for run_id in [*DEMO_HISTORY, *self.launched()]]
+        runs = [self.report(run_id) for run_id in [DEMO_RAMP, *DEMO_HISTORY, *self.launched()]]
         return [r for r in runs if r and r["projectId"] == project_id]
 
     def virtual_users(self, project_id: str) -> list[dict[str, Any]] | None:
@@ -2902,7 +3327,7 @@ class DemoOctoPerf:
         seed = random.Random(run_id)
         scenario = DEMO_SCENARIOS[self.known(run_id)["scenario"]]  # type: ignore[index]
         number = DEMO_HISTORY.index(run_id) + 1 if run_id in DEMO_HISTORY else 0
-        hits = scenario[2] * self.walk(run_id)[2]
+        hits = sum(map(sum, self.ramp())) if run_id == DEMO_RAMP else scenario[2] * self.walk(run_id)[2]
         found = {}
         for i, (name, share, avg) in enumerate(DEMO_PROJECTS[scenario[1]][2]):
             failing = run_id == DEMO_HISTORY[-1] and name in DEMO_REGRESSION
@@ -2962,6 +3387,51 @@ class DemoOctoPerf:
             ]
         }
 
+    def files(self, run_id: str) -> list[str]:
+        jtl = [f"gen-{g + 1}.jtl.gz" for g in range(DEMO_RAMP_LOAD[2])] if run_id == DEMO_RAMP else []
+        return ["jmeter.log.gz", *jtl]  # the history's runs kept no JTL (their JTL setting is off)
+
+    @staticmethod
+    @cache
+    def ramp() -> list[list[int]]:
+        """Hits a second and generator of the capacity run: the model's, carried to whole hits."""
+        lam, sigma, kappa, _ = DEMO_USL
+        top, seconds, generators = DEMO_RAMP_LOAD
+        counts, carry = [], 0.0
+        for second in range(seconds):
+            n = top * (second + 1) / seconds
+            carry += lam * n / (1 + sigma * (n - 1) + kappa * n * (n - 1)) / generators
+            counts.append([int(carry)] * generators)
+            carry -= int(carry)
+        return counts
+
+    @cache  # noqa: B019 (one demo object a process)
+    def jtl(self, run_id: str, filename: str) -> bytes | None:
+        """A generator's JTL file, gzipped: its samples from the model, with lognormal noise."""
+        names = self.files(run_id)
+        if filename not in names or not filename.endswith(".jtl.gz"):
+            return None
+        g = names.index(filename) - 1
+        lam, sigma, kappa, think = DEMO_USL
+        top, seconds, generators = DEMO_RAMP_LOAD
+        rng, start = random.Random(f"{run_id}-{g}"), self.known(run_id)["start"]  # type: ignore[index]
+        lines = [JTL_HEADER]
+        for second, hits in enumerate(h[g] for h in self.ramp()):
+            n = top * (second + 1) / seconds
+            wait = n * (1 + sigma * (n - 1) + kappa * n * (n - 1)) / (lam * n) - think  # s, Little's law
+            threads, failing = round(n / generators), 0.001 + 0.04 * max(0.0, n - 450) / 150
+            for k in range(hits):
+                name, _, _ = SHOP_ACTIONS[k % len(SHOP_ACTIONS)]
+                elapsed = max(1, round(1000 * wait * rng.lognormvariate(-0.08, 0.4)))
+                ok = rng.random() >= failing
+                lines.append(
+                    f"{start + 1000 * second + 1000 * k // hits},{elapsed},{name},{200 if ok else 503},"
+                    f"{'OK' if ok else 'Service Unavailable'},Shopper {g + 1}-{k % threads + 1},text,"
+                    f"{'true' if ok else 'false'},24000,700,{threads},{threads},https://shop.example/,"
+                    f"{elapsed // 2},UTF-8,gen-{g + 1},0,3"
+                )
+        return gzip.compress(("\n".join(lines) + "\n").encode(), 6, mtime=0)
+
     def alarms(self, run_id: str) -> list[dict[str, Any]] | None:
         if not self.known(run_id):
             return None
@@ -3011,7 +3481,7 @@ LAUNCH = ToolAnnotations(
     open_world_hint=True,
 )
 STOP = ToolAnnotations(
-    title="Stop a running test",
+    title="Stop a test",
     read_only_hint=False,
     destructive_hint=True,
     idempotent_hint=True,
@@ -3022,20 +3492,26 @@ TOOLS = (
     (list_workspaces, read("List workspaces"), False),
     (list_projects, read("List projects"), False),
     (list_scenarios, read("List scenarios"), False),
-    (list_tests, read("List past test runs"), False),
+    (list_tests, read("Past test runs"), False),
     (run_scenario, LAUNCH, True),
     (get_test_status, read("Test status"), False),
-    (wait_for_test, read("Wait for a test to end"), False),
+    (wait_for_test, read("Wait for a test"), False),
     (stop_test, STOP, True),
     (get_test_metrics, read("Test metrics"), False),
-    (get_test_transactions, read("Per-transaction statistics"), False),
-    (compare_tests, read("Compare two test runs"), False),
-    (assess_test, read("Assess a test run"), False),
+    (get_test_transactions, read("Transactions"), False),
+    (compare_tests, read("Compare runs"), False),
+    (assess_test, read("Assess a run"), False),
     (analyze_trend, read("Scenario history"), False),
+    (find_capacity, read("Capacity"), False),
     (get_report, read("Bench report"), False),
 )
-VIEWED = {compare_tests, analyze_trend, assess_test}  # the tools whose results the view draws
-PROMPTS = {"analyse_test": analyse_test, "compare_tests": compare_prompt, "analyse_trend": trend_prompt}
+VIEWED = {compare_tests, analyze_trend, assess_test, find_capacity}  # the tools whose results the view draws
+PROMPTS = {
+    "analyse_test": analyse_test,
+    "compare_tests": compare_prompt,
+    "analyse_trend": trend_prompt,
+    "find_capacity": capacity_prompt,
+}
 
 
 def compact_text(
@@ -3162,7 +3638,9 @@ def build_server(
     apps = Apps()  # advertises MCP Apps and serves the view
     apps.add_html_resource(
         VIEW_URI,
-        VIEW_HTML.replace("VERSION", __version__),
+        VIEW_HTML.replace("VERSION", __version__)
+        .replace("NAMES_SAID", json.dumps(SAID | {k: SAID[m] for k, m in TREND_METRICS.items()}))
+        .replace("UNITS_SAID", json.dumps(UNIT_OF)),
         name="octoperf-results",
         title="OctoPerf results",
         description="Charts of compare_tests, analyze_trend and assess_test results.",
@@ -3240,13 +3718,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 async def assumptions(api: OctoPerf, workspace_id: str) -> list[str]:
     """--check: one line for each [ASSUMPTION] this account can test, OK, FAILED (OctoPerf's
-    status) or SKIPPED (why), on its most recently modified project: at most 8 requests."""
+    status) or SKIPPED (why), on its most recently modified project: at most 9 requests."""
     path = "/design/projects/by-workspace/{workspace_id}/DESIGN"
     projects = await api.get(list[Entity], path, workspace_id=workspace_id)
     listing, unit, progress = "listing past runs", "response-time unit", "progress endpoint"
+    logs = "JTL listing"
     if not projects:
         return [
-            f"SKIPPED {what}: workspace {workspace_id} has no project" for what in (listing, unit, progress)
+            f"SKIPPED {what}: workspace {workspace_id} has no project"
+            for what in (listing, unit, progress, logs)
         ]
     project = max(projects, key=lambda p: p.last_modified or EPOCH)
     try:
@@ -3257,6 +3737,7 @@ async def assumptions(api: OctoPerf, workspace_id: str) -> list[str]:
             f"FAILED  {listing}: GET {where} answered {http_status(error)}; list_tests cannot work",
             f"SKIPPED {unit}: no run found without the listing",
             f"SKIPPED {progress}: no run found without the listing",
+            f"SKIPPED {logs}: no run found without the listing",
         ]
     lines = [f"OK      {listing}: {len(reports)} reports in project {project.name!r} ({project.id})"]
     newest = sorted(reports, key=lambda r: r.created or EPOCH, reverse=True)
@@ -3279,6 +3760,15 @@ async def assumptions(api: OctoPerf, workspace_id: str) -> list[str]:
             lines.append(f"FAILED  {progress}: {running.id} answered {http_status(error)}")
     else:
         lines.append(f"SKIPPED {progress}: no RUNNING test among the {len(runs)} newest of {project.name!r}")
+    if runs:
+        try:
+            files = await api.get(list[str], LOGS_LIST, bench_result_id=runs[0].id)
+            jtl = sum(name.endswith((".jtl", ".jtl.gz")) for name in files)
+            lines.append(f"OK      {logs}: {runs[0].id} has {len(files)} file(s), {jtl} of them JTL")
+        except ToolError as error:
+            lines.append(f"FAILED  {logs}: {runs[0].id} answered {http_status(error)}")
+    else:
+        lines.append(f"SKIPPED {logs}: no run among the reports of {project.name!r}")
     return lines
 
 

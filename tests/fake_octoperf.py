@@ -196,6 +196,8 @@ def default_routes() -> dict[tuple[str, str], Any]:
             bench_report("rep-c", "Before/after", "br-0", benchResultIds=["br-0", "br-1"], created=T0 + DAY),
         ],
         ("GET", "/design/virtual-users/by-project/prj-1"): virtual_users(200),
+        ("GET", "/analysis/logs/list/br-0"): ["jmeter.log.gz", "gen-1.jtl.gz", "gen-2.jtl.gz"],
+        ("GET", "/analysis/logs/list/br-1"): ["jmeter.log.gz"],
         ("POST", "/analysis/threshold-alarms"): [
             {"id": "alarm-1", "severity": "PASSED"},
             {"id": "alarm-2", "severity": "PASSED"},

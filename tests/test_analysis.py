@@ -12,7 +12,6 @@ pytestmark = pytest.mark.anyio
 
 async def test_transactions_come_by_name_slowest_p95_first_in_ms(client, octoperf):
     result = await ok(client, "get_test_transactions", bench_result_id="br-1", limit=3)
-    assert result["sorted_by"] == "p95"
     assert (result["total"], result["left_out"]) == (20, 17)
     assert result["transactions"][0] == {
         "name": action_name(19),
@@ -73,7 +72,6 @@ async def test_comparing_a_slower_run_gives_a_regression_with_evidence(client, o
         "unit": "ms",
         "baseline": 1000.0,
         "candidate": 1250.0,
-        "change": 250.0,
         "change_percent": 25.0,
         "verdict": "worse",
     }
@@ -258,7 +256,7 @@ async def test_findings_name_rule_metric_value_and_transaction(client, octoperf)
         "metric": "ERRORS_PERCENT",
         "value": 2.5,
         "unit": "%",
-        "transaction": None,
+        "transaction": "",
         "detail": "2.5 % of requests failed (rule: above 1 %).",
     }
     assert findings[1]["rule"] == "long_tail"
@@ -279,7 +277,7 @@ async def test_findings_name_rule_metric_value_and_transaction(client, octoperf)
         "metric": "threshold alarm",
         "value": None,
         "unit": "",
-        "transaction": None,
+        "transaction": "",
         "detail": "WARNING OctoPerf alarm alarm-3.",
     }
     assert findings[2]["detail"] == f"Slowest transaction #1: {action_name(19)}, p95 580 ms."
@@ -319,7 +317,7 @@ async def test_an_aborted_test_fails_its_assessment(client, octoperf):
         "metric": "state",
         "value": None,
         "unit": "",
-        "transaction": None,
+        "transaction": "",
         "detail": "The test ended ABORTED (stopped by a user or externally), not as planned.",
     }
 
@@ -392,7 +390,7 @@ async def test_assessing_a_run_with_200_transactions_stays_small(client, octoper
 
 async def test_the_prompts_name_the_tools_and_the_ids(client):
     prompts = {p.name: p for p in (await client.list_prompts()).prompts}
-    assert set(prompts) == {"analyse_test", "compare_tests", "analyse_trend"}
+    assert set(prompts) == {"analyse_test", "compare_tests", "analyse_trend", "find_capacity"}
     assert [a.name for a in prompts["compare_tests"].arguments] == [
         "baseline_bench_result_id",
         "candidate_bench_result_id",
@@ -405,3 +403,7 @@ async def test_the_prompts_name_the_tools_and_the_ids(client):
         "compare_tests", {"baseline_bench_result_id": "br-0", "candidate_bench_result_id": "br-1"}
     )
     assert "br-0 (baseline) and br-1 (candidate) with compare_tests" in compare.messages[0].content.text
+    capacity = (
+        (await client.get_prompt("find_capacity", {"bench_result_id": "br-7"})).messages[0].content.text
+    )
+    assert "test run br-7 with find_capacity" in capacity and "never fit a curve yourself" in capacity

@@ -92,9 +92,10 @@ def test_check_on_the_demo_says_ok_with_the_count_and_url_then_tests_each_assump
     assert run(["--demo", "--check"], capsys)[:2] == (
         0,
         "OK: 1 workspace reachable at https://demo.octoperf.invalid\n"
-        "OK      listing past runs: 20 reports in project 'Web shop' (prj-shop)\n"
+        "OK      listing past runs: 21 reports in project 'Web shop' (prj-shop)\n"
         "OK      response-time unit: seconds, checked on br-checkout-r20\n"
-        "SKIPPED progress endpoint: no RUNNING test among the 3 newest of 'Web shop'\n",
+        "SKIPPED progress endpoint: no RUNNING test among the 3 newest of 'Web shop'\n"
+        "OK      JTL listing: br-checkout-r20 has 1 file(s), 0 of them JTL\n",
     )
 
 
@@ -113,6 +114,7 @@ async def test_check_proves_each_assumption_on_the_account_in_at_most_10_request
             "OK      listing past runs: 3 reports in project 'Shop' (prj-1)",
             f"OK      response-time unit: {unit}, checked on br-0",
             "OK      progress endpoint: br-1 is at 42.5 %",
+            "OK      JTL listing: br-0 has 3 file(s), 2 of them JTL",
         ],
     )
     assert len(fake.requests) <= 10
@@ -129,6 +131,7 @@ async def test_check_says_which_assumption_failed_with_octoperfs_status_and_stil
         " list_tests cannot work",
         "SKIPPED response-time unit: no run found without the listing",
         "SKIPPED progress endpoint: no run found without the listing",
+        "SKIPPED JTL listing: no run found without the listing",
     ]
 
 
@@ -142,6 +145,7 @@ async def test_check_reports_a_refused_unit_check_and_a_failing_progress_endpoin
     assert text.splitlines()[2:] == [
         "FAILED  response-time unit: seconds, assumed (global metrics of br-0: HTTP 403)",
         "FAILED  progress endpoint: br-1 answered HTTP 500",
+        "OK      JTL listing: br-0 has 3 file(s), 2 of them JTL",
     ]
 
 

@@ -84,6 +84,7 @@ async def test_read_only_mode_hides_launch_and_stop_and_refuses_them_by_name(oct
         "compare_tests",
         "assess_test",
         "analyze_trend",
+        "find_capacity",
         "get_report",
     ]
     assert "Unknown tool" in launch

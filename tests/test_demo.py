@@ -36,7 +36,7 @@ def clock():
     return Clock()
 
 
-async def test_the_demo_account_has_a_workspace_two_projects_and_three_scenarios(clock):
+async def test_the_demo_account_has_a_workspace_two_projects_and_four_scenarios(clock):
     async with demo(clock) as client:
         (workspace,) = (await ok(client, "list_workspaces"))["workspaces"]
         projects = (await ok(client, "list_projects", workspace_id=workspace["id"]))["projects"]
@@ -47,7 +47,9 @@ async def test_the_demo_account_has_a_workspace_two_projects_and_three_scenarios
         ]
     assert workspace["name"] == "Demo shop"
     assert [p["name"] for p in projects] == ["Web shop", "Public API"]
-    assert scenarios == ["Checkout, 200 users", "Soak, 50 users", "API burst, 500 users"]
+    assert scenarios == [
+        "Checkout, 200 users", "Soak, 50 users", "Checkout ramp, 0 to 600 users", "API burst, 500 users"
+    ]  # fmt: skip
 
 
 async def test_every_demo_result_and_the_instructions_say_it_is_demo_data(clock):
@@ -73,10 +75,13 @@ async def test_the_history_has_twenty_finished_runs_a_day_apart_the_newest_a_reg
         )
         assessment = await ok(client, "assess_test", bench_result_id="br-checkout-r20")
         before = await ok(client, "assess_test", bench_result_id="br-checkout-r19")
-    assert [r["bench_result_id"] for r in runs] == [f"br-checkout-r{i:02d}" for i in range(20, 0, -1)]
+    assert [r["bench_result_id"] for r in runs] == [
+        *(f"br-checkout-r{i:02d}" for i in range(20, 0, -1)),
+        "br-capacity-01",
+    ]
     assert runs[0]["name"] == "Checkout, release 1.20"
     assert {r["state"] for r in runs} == {"FINISHED"}
-    assert {r["duration_s"] for r in runs} == {600}
+    assert {r["duration_s"] for r in runs if r["bench_result_id"] != "br-capacity-01"} == {600}
     assert comparison["verdict"] == "regression"
     assert comparison["warnings"] == []
     assert [t["name"] for t in comparison["top_regressions"]] == ["Checkout", "Payment"]
@@ -131,7 +136,7 @@ async def test_wait_for_test_follows_a_demo_run_to_its_summary_with_progress_ris
                 )
             )
     first, second = (call.structured_content for call in calls)
-    assert (first["finished"], first["waited_s"], first["metrics"]) == (False, 50, None)
+    assert (first["finished"], first["waited_s"], first["metrics"]) == (False, 50, [])
     assert (second["state"], second["finished"], second["waited_s"]) == ("FINISHED", True, 10)
     assert second["metrics"]
     assert progress == [[1, 2, 3, 5, 33.3, 66.7], [66.7, 100]]
@@ -213,23 +218,23 @@ async def test_each_scenario_has_its_own_transactions(clock):
         (
             "get_test_status",
             {"bench_result_id": "br-checkout-7"},
-            "No test run (bench result) with id 'br-checkout-7'",
+            "No test run with id 'br-checkout-7'",
         ),
         (
             "get_test_metrics",
             {"bench_result_id": "br-soak-12"},
-            "No test run (bench result) with id 'br-soak-12'",
+            "No test run with id 'br-soak-12'",
         ),
         (
             "stop_test",
             {"bench_result_id": "br-checkout-r21"},
-            "No test run (bench result) with id 'br-checkout-r21'",
+            "No test run with id 'br-checkout-r21'",
         ),
-        ("assess_test", {"bench_result_id": "br-nope-12"}, "No test run (bench result) with id 'br-nope-12'"),
+        ("assess_test", {"bench_result_id": "br-nope-12"}, "No test run with id 'br-nope-12'"),
         (
             "compare_tests",
             {"baseline_bench_result_id": "br-checkout-r19", "candidate_bench_result_id": "br-checkout-7"},
-            "No test run (bench result) with id 'br-checkout-7'",
+            "No test run with id 'br-checkout-7'",
         ),
         ("get_report", {"bench_report_id": "rep-checkout-7"}, "No bench report with id 'rep-checkout-7'"),
         ("get_report", {"bench_report_id": "br-checkout-r20"}, "No bench report with id 'br-checkout-r20'"),
@@ -304,7 +309,7 @@ async def test_list_tests_says_when_no_run_of_the_scenario_is_among_the_newest(c
     async with demo(clock) as client:
         found = await ok(client, "list_tests", project_id="prj-shop", scenario_id="scn-soak")
     assert found["tests"] == []
-    assert found["note"] == "No runs of scn-soak among the newest 20 runs of project prj-shop."
+    assert found["note"] == "No runs of scn-soak among the newest 21 runs of project prj-shop."
 
 
 # Every tool's real answer against its own output schema, every "required" kept.
@@ -323,6 +328,7 @@ EVERY_TOOL = [
     ),
     ("assess_test", {"bench_result_id": "br-checkout-r20", "sla_p95_ms": 1000}),
     ("analyze_trend", {"scenario_id": "scn-checkout"}),
+    ("find_capacity", {"bench_result_id": "br-capacity-01", "sla_p95_ms": 1000}),
     ("get_report", {"bench_report_id": "rep-checkout-r20"}),
     ("run_scenario", {"scenario_id": "scn-checkout"}),
     ("stop_test", {"bench_result_id": "br-checkout-r20"}),

@@ -48,7 +48,7 @@ async def test_a_403_quotes_octoperfs_reason(client, octoperf):
             "get_test_status",
             {"bench_result_id": "br-9"},
             "/runtime/bench-results/br-9",
-            "No test run (bench result) with id 'br-9'",
+            "No test run with id 'br-9'",
         ),
         (
             "get_report",

@@ -15,7 +15,7 @@ from octoperf_mcp import VIEW_URI, DemoOctoPerf, Settings, build_server
 
 pytestmark = pytest.mark.anyio
 SHOTS = Path(__file__).parent / "screenshots"  # git-ignored: for a reviewer to look at
-VIEWED = {"compare_tests", "analyze_trend", "assess_test"}
+VIEWED = {"compare_tests", "analyze_trend", "assess_test", "find_capacity"}
 
 
 def demo() -> Client:

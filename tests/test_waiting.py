@@ -97,7 +97,7 @@ async def test_by_default_wait_for_test_returns_within_50_s_for_clients_that_cut
 ):
     script(octoperf, ("RUNNING", 40.0))
     result = await ok(client, "wait_for_test", bench_result_id="br-2")
-    assert (result["finished"], result["waited_s"], result["metrics"]) == (False, 50, None)
+    assert (result["finished"], result["waited_s"], result["metrics"]) == (False, 50, [])
     assert sum(octoperf.sleeps) == 50
     assert len(json.dumps(result)) < 600
 
@@ -108,7 +108,7 @@ async def test_wait_for_test_times_out_with_finished_false_so_the_model_calls_ag
     assert result["finished"] is False
     assert result["state"] == "RUNNING"
     assert result["waited_s"] == 25
-    assert result["metrics"] is None
+    assert result["metrics"] == []
     assert result["next_step"] == "Not finished after 25 s of waiting: call wait_for_test again."
     assert octoperf.sleeps == [10, 10, 5]  # the last wait ends at the timeout, not after it
     assert not octoperf.sent("POST", "/analysis/metrics/summary")
@@ -119,7 +119,7 @@ async def test_a_test_that_ended_aborted_is_returned_without_metrics_and_says_ho
     result = await ok(client, "wait_for_test", bench_result_id="br-2")
     assert result["finished"] is True
     assert result["progress_percent"] is None  # OctoPerf is not asked once a test has ended
-    assert result["metrics"] is None
+    assert result["metrics"] == []
     assert (
         result["next_step"]
         == "The test ended ABORTED (stopped by a user or externally): no summary was read."
