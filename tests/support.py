@@ -2,7 +2,7 @@
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,3 +88,50 @@ def runs_of(
 def lognormal(levels: Sequence[float], sigma: float, rng: random.Random) -> list[float]:
     """Each level times lognormal noise (sigma about the relative noise)."""
     return [level * math.exp(rng.gauss(0, sigma)) for level in levels]
+
+
+JTL_HEADER = (
+    "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,sentBytes,"
+    "grpThreads,allThreads,URL,Latency,Encoding,Hostname,IdleTime,Connect"
+)
+
+
+def usl(lam: float = 2.0, sigma: float = 0.05, kappa: float = 0.0002) -> Callable[[float], float]:
+    """Throughput (hits/s) at n users by the Universal Scalability Law."""
+    return lambda n: lam * n / (1 + sigma * (n - 1) + kappa * n * (n - 1)) if n > 0 else 0.0
+
+
+def jtl_files(
+    users: Callable[[int], float],
+    seconds: int,
+    throughput: Callable[[float], float],
+    generators: int = 2,
+    think_s: float = 0.5,
+    errors: Callable[[float], float] = lambda n: 0.0,
+    header: str = JTL_HEADER,
+    start: int = 1_790_000_000_000,
+) -> list[str]:
+    """Each generator's JTL text, a second at a time: users(second) users split over the
+    generators, throughput(users) hits/s, elapsed by Little's law (users / hits/s - think time)
+    with lognormal noise, a share errors(users) failing."""
+    rng, names = random.Random(7), header.split(",")
+    files = [[header] for _ in range(generators)]
+    carry = [0.0] * generators
+    for second in range(seconds):
+        n = users(second)
+        x = throughput(n)
+        wait = max(0.001, n / x - think_s) if x else 0.001
+        for g in range(generators):
+            carry[g] += x / generators
+            hits, carry[g] = int(carry[g]), carry[g] - int(carry[g])
+            threads = round(n / generators)
+            for k in range(hits):
+                elapsed = max(1, round(1000 * wait * rng.lognormvariate(-0.08, 0.4)))
+                ok = "false" if rng.random() < errors(n) else "true"
+                row = {"timeStamp": start + 1000 * second + 1000 * k // hits, "elapsed": elapsed,
+                       "label": "Home", "responseCode": 200, "responseMessage": "OK", "threadName": f"t {g}",
+                       "dataType": "text", "success": ok, "bytes": 1000, "sentBytes": 100,
+                       "grpThreads": threads, "allThreads": threads, "URL": "https://x/", "Latency": 1,
+                       "Encoding": "UTF-8", "Hostname": f"g{g}", "IdleTime": 0, "Connect": 1}  # fmt: skip
+                files[g].append(",".join(str(row.get(name, "")) for name in names))
+    return ["\n".join(lines) + "\n" for lines in files]

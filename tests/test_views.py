@@ -191,6 +191,7 @@ LAYOUT = """() => {
         ),
         ("analyze_trend", {"scenario_id": "scn-checkout"}),
         ("assess_test", {"bench_result_id": "br-checkout-r20", "sla_p95_ms": 1000, "sla_error_percent": 1}),
+        ("find_capacity", {"bench_result_id": "br-capacity-01", "sla_p95_ms": 1000}),
     ],
 )
 async def test_every_view_fits_its_frame_no_label_covers_another_and_it_reports_its_real_size(
@@ -230,3 +231,18 @@ async def test_the_trend_has_labelled_ticks_more_than_two_dates_and_a_scale_no_n
     low, high = [float(t.replace(",", "")) for t in (ticks[0], ticks[-1])]
     assert high - low >= 0.15 * (high + low) / 2  # at least the +-10 % band, not the +-1 % noise
     assert max(ys) - min(ys) < 60  # the runs' own spread fills a part of the 92 px plot, not all of it
+
+
+@pytest.mark.parametrize("width", [360, 800])
+async def test_the_capacity_view_draws_throughput_p95_the_usl_curve_the_knee_and_the_capacity(width):
+    arguments = {"bench_result_id": "br-capacity-01", "sla_p95_ms": 1000}
+    async with drawn("find_capacity", arguments, width) as (frame, _, requests, _):
+        lines = await frame.locator("svg.capacity polyline").count()
+        marks = await frame.locator("svg.capacity g.mark text").evaluate_all(
+            "(ts) => ts.map((t) => t.textContent)"
+        )
+        rows = await frame.locator("table tr").count()
+    assert lines == 3  # hits/s, p95 and the USL curve
+    assert marks == ["knee 141", "capacity 142"]
+    assert 2 < rows <= 14
+    assert not [url for url in requests if url.startswith("http")]
