@@ -386,7 +386,7 @@ class OctoPerf:
                 async with self.slots:
                     response = await self.client.request(method, url, json=body, params=params)
             except (httpx2.ConnectError, httpx2.ConnectTimeout):  # nothing was sent
-                failure = f"Cannot reach {self.settings.api_url}: check OCTOPERF_API_URL and the network."
+                failure = self.cannot_reach()
             except httpx2.TimeoutException:
                 raise unreachable(
                     f"OctoPerf did not answer within {TIMEOUT_S:g} s{again}." + may_have_run
@@ -430,11 +430,12 @@ class OctoPerf:
                     raise ToolError(self.status_error(response, ids))
                 yield response.aiter_bytes()
         except (httpx2.ConnectError, httpx2.ConnectTimeout):
-            raise unreachable(
-                f"Cannot reach {self.settings.api_url}: check OCTOPERF_API_URL and the network."
-            ) from None
+            raise unreachable(self.cannot_reach()) from None
         except httpx2.TransportError:
             raise unreachable(f"The download of {filename} from OctoPerf broke off; try again.") from None
+
+    def cannot_reach(self) -> str:
+        return f"Cannot reach {self.settings.api_url}: check OCTOPERF_API_URL and the network."
 
     def status_error(self, response: httpx2.Response, ids: Mapping[str, str]) -> str:
         """One sentence a person can act on, for each non-2xx status."""
@@ -2158,12 +2159,11 @@ def segments_of(metric: str, values: Sequence[float], tolerance: float) -> tuple
     run can neither hide a shift nor make one."""
     found = change_points(values)
     bounds = [0, *sorted(found), len(values)]
-    reported = [
+    every = [
         Shift(at, median(values[prev:at]), median(values[at:nxt]), found[at])
         for prev, at, nxt in zip(bounds, bounds[1:], bounds[2:], strict=False)
-        if moved(metric, median(values[prev:at]), median(values[at:nxt]), tolerance)
     ]
-    return sorted(found), reported
+    return sorted(found), [s for s in every if moved(metric, s.before, s.after, tolerance)]
 
 
 def episodes(metric: str, reported: Sequence[Shift], tolerance: float) -> list[tuple[Shift, Shift]]:
@@ -2345,10 +2345,10 @@ def transaction_shifts(history: list[RunStats], tolerance: float) -> list[Transa
     screened = []
     for name, points in series.items():
         values = [v for _, v in points]
-        if (tau := best_split(values)[1]) and moved(
-            "p95_ms", median(values[:tau]), median(values[tau:]), tolerance
-        ):
-            screened.append((abs(change_percent(median(values[:tau]), median(values[tau:])) or 0), name))
+        if tau := best_split(values)[1]:
+            before, after = median(values[:tau]), median(values[tau:])
+            if moved("p95_ms", before, after, tolerance):
+                screened.append((abs(change_percent(before, after) or 0), name))
     found = []
     for _, name in sorted(screened, reverse=True)[:SCREENED]:
         points = series[name]
@@ -2388,9 +2388,8 @@ def verdict_of_history(
         way: [r for r in readings if r.newest == way and r not in partly] for way in ("worse", "better")
     }
     out = stands_out["worse"] + stands_out["better"]
-    lasting = sorted(
-        ((r.lasting[-1], r) for r in readings if r.lasting and r not in out), key=lambda sr: sr[0].at
-    )
+    last = sorted(((r.lasting[-1], r) for r in readings if r.lasting), key=lambda sr: sr[0].at)
+    lasting = [(s, r) for s, r in last if r not in out]  # the shifts the newest run leaves standing
     shifted = {
         way: [(s, r) for s, r in lasting if direction(r.metric, s.before, s.after) == way]
         for way in ("worse", "better")
@@ -2434,8 +2433,7 @@ def verdict_of_history(
                 f"{SAID[TREND_METRICS[r.metric]]} {change_percent(start.before, start.after):+.1f} % from"
                 f" {ids[start.at]} to {ids[end.at - 1]}, recovered at {ids[end.at]}"
             )
-    last = [(r.lasting[-1], r) for r in readings if r.lasting]
-    if earlier := sorted(((s, r) for s, r in last if ids[s.at] != since), key=lambda sr: sr[0].at):
+    if earlier := [(s, r) for s, r in last if ids[s.at] != since]:
         s, r = earlier[-1]
         evidence.append(f"earlier lasting shift at {ids[s.at]}: {values(r.metric, s.before, s.after)}")
     if not out:
@@ -2842,6 +2840,7 @@ const head = (d) => [el("p", {}, el("span", {class: "verdict " + d.verdict.repla
 const titled = (label, unit) => unit && !label.includes(unit) && !unit.startsWith("bytes")
   ? `${label} (${unit})` : label;
 const item = (t, cls) => el("li", {class: cls ? cls(t) : ""}, typeof t === "string" ? t : t.detail);
+const row = (tag, cells) => el("tr", {}, ...cells.map((c) => el(tag, {}, c)));
 const list = (title, items, cls) => items && items.length
   ? [el("h2", {}, title), el("ul", {}, ...items.map((t) => item(t, cls)))] : [];
 
@@ -2896,7 +2895,6 @@ function comparison(d, W) {
       el("svg:text", {x: barW + 6, y: 24, class: "small value"}, fmt(m.baseline, m.unit)),
       el("svg:text", {x: barW + 6, y: 37, class: "value"}, fmt(m.candidate, m.unit))));
   });
-  const row = (tag, cells) => el("tr", {}, ...cells.map((c) => el(tag, {}, c)));
   const rows = (d.top_regressions || []).map((t) =>
     row("td", [t.name, fmt(t.baseline_p95_ms), fmt(t.candidate_p95_ms), pct(t.change_percent)]));
   const runs = `grey: baseline ${d.baseline.bench_result_id}, `
@@ -3023,7 +3021,6 @@ function capacity(d, W) {
       el("svg:text", {x: right ? x(n) - 3 : x(n) + 3, y: 26, "text-anchor": right ? "end" : "start",
         class: "small cp-label"}, `${label} ${fmt(n)}`)));
   });
-  const row = (tag, cells) => el("tr", {}, ...cells.map((c) => el(tag, {}, c)));
   const step = Math.max(1, Math.ceil(lv.length / 12));
   return [...head(d), el("p", {class: "muted"}, d.load), ...list("Warnings", d.warnings), svg,
     el("table", {}, row("th", ["users", "hits/s", "p95 ms", "error %"]),
@@ -3036,7 +3033,7 @@ function scorecard(d, W) {
   const rowH = 36, barW = W - 8;
   const chart = el("svg:svg", {width: W, height: d.sla.length * rowH, role: "img", "aria-label": "SLA"});
   d.sla.forEach((c, i) => {
-    const unit = c.name === "error_percent" ? "%" : "ms";
+    const unit = UNITS[c.name];
     const top = Math.max(c.limit, c.observed || 0) * 1.05 || 1, at = barW * c.limit / top;
     const cls = c.result === "FAIL" ? "worse" : c.result === "PASS" ? "better" : "unchanged";
     chart.append(el("svg:g", {class: "criterion " + cls, transform: `translate(0,${i * rowH})`},

@@ -10,7 +10,7 @@ import httpx2
 from fake_octoperf import BASE, KEY, FakeOctoPerf
 from mcp import Client
 
-from octoperf_mcp import RunStats, Settings, Transaction, build_server
+from octoperf_mcp import JTL_HEADER, RunStats, Settings, Transaction, build_server
 
 
 def connect(octoperf: FakeOctoPerf, settings: Settings | None = None) -> Client:
@@ -88,12 +88,6 @@ def runs_of(
 def lognormal(levels: Sequence[float], sigma: float, rng: random.Random) -> list[float]:
     """Each level times lognormal noise (sigma about the relative noise)."""
     return [level * math.exp(rng.gauss(0, sigma)) for level in levels]
-
-
-JTL_HEADER = (
-    "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,bytes,sentBytes,"
-    "grpThreads,allThreads,URL,Latency,Encoding,Hostname,IdleTime,Connect"
-)
 
 
 def usl(lam: float = 2.0, sigma: float = 0.05, kappa: float = 0.0002) -> Callable[[float], float]:
